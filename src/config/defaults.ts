@@ -1,0 +1,33 @@
+// Default run: the embedded task on a 2-layer, width-128 BERT (the "BERT-Tiny" shape), sized to
+// train within seconds on a GPU and within a few minutes on a CPU or software adapter.
+import { modelPreset } from './presets';
+import type { RunConfig } from './run-config';
+
+export const DEFAULT_RUN_CONFIG: RunConfig = {
+  schema: 1,
+  name: 'Embedded task, BERT-Tiny',
+  task: { source: 'embedded', seed: 1 },
+  tokenizer: { vocab: 'build', vocabSize: 2000, lowercase: true, maxLen: 32 },
+  preset: 'bert-L2-H128',
+  model: modelPreset('bert-L2-H128')!,
+  train: {
+    seed: 1,
+    batchSize: 32,
+    steps: 400,
+    lr: 1e-3,
+    warmup: 0.1,
+    weightDecay: 0.01,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-6,
+    clipNorm: 1,
+    evalEvery: 50,
+    deterministic: true,
+  },
+  backend: 'auto',
+};
+
+/** A fresh deep copy of the defaults. */
+export function defaultRunConfig(): RunConfig {
+  return structuredClone(DEFAULT_RUN_CONFIG);
+}

@@ -1,0 +1,90 @@
+// The typed, versioned message protocol between the page and the training worker. Types and
+// constants only: no tensors, no DOM. Both realms import this file and nothing else of the other.
+import type { BackendName, BackendPref, RunConfig } from '../config/run-config';
+import type { MetricName, TaskData } from '../data/types';
+
+/** Bumped on any incompatible change; the worker refuses messages of another version. */
+export const PROTOCOL_VERSION = 1;
+
+export type ToWorker =
+  /** Pick a backend (or re-pick after an override); answered by 'ready' or 'error'. */
+  | { type: 'init'; version: number; backend: BackendPref }
+  /** Start a run on `data`; only one run at a time, a second start stops the first. */
+  | { type: 'start'; version: number; runId: string; config: RunConfig; data: TaskData }
+  | { type: 'pause'; runId: string }
+  | { type: 'resume'; runId: string }
+  | { type: 'stop'; runId: string };
+
+export type RunPhase =
+  | 'preparing' // tokenizing, building the model
+  | 'compiling' // first step: kernels compile (10+ s on software WebGPU)
+  | 'training'
+  | 'paused'
+  | 'done'
+  | 'stopped'
+  | 'failed';
+
+/** One optimiser step's numbers, as read back in a batch. */
+export interface TrainPoint {
+  step: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+}
+
+/** One dev evaluation. `main` is the task's main metric (selects the best checkpoint). */
+export interface EvalPoint {
+  step: number;
+  loss: number;
+  metrics: Partial<Record<MetricName, number>>;
+  main: number;
+}
+
+export interface Progress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  /** Training throughput, measured after the first (compiling) step. */
+  samplesPerSec: number;
+  /** Estimated seconds left; null until a rate is known. */
+  etaSec: number | null;
+  elapsedSec: number;
+  /** tf.memory() readings: live tensors and bytes the backend holds. */
+  numTensors: number;
+  numBytes: number;
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  /** Adapter description for WebGPU (vendor, architecture), the renderer for WebGL. */
+  adapter: string;
+  /** Why a preferred backend was skipped, if one was. */
+  note?: string;
+}
+
+/** What the worker reports once a run's data and model are ready. */
+export interface RunPrepared {
+  params: number;
+  vocabSize: number;
+  seqLen: number;
+  trainExamples: number;
+  devExamples: number;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  /** Share of training examples cut by maxLen truncation. */
+  truncated: number;
+}
+
+export type FromWorker =
+  | { type: 'ready'; version: number; backend: BackendInfo; available: BackendName[] }
+  | { type: 'prepared'; runId: string; info: RunPrepared }
+  | { type: 'phase'; runId: string; phase: RunPhase; detail?: string }
+  /** Batched, about every 100 ms: new train points, new eval points, latest progress. */
+  | { type: 'metrics'; runId: string; train: TrainPoint[]; evals: EvalPoint[]; progress: Progress }
+  | { type: 'done'; runId: string; best: EvalPoint | null; final: EvalPoint | null; wallSec: number }
+  | { type: 'error'; runId?: string; where: 'init' | 'config' | 'data' | 'training'; message: string };
+
+/** Exhaustiveness guard for switches over message unions. */
+export function assertNever(x: never): never {
+  throw new Error(`Unhandled message: ${JSON.stringify(x)}`);
+}
