@@ -77,3 +77,13 @@ export function pick<T>(items: readonly T[], rng: Rng): T {
   if (items.length === 0) throw new Error('pick: empty array');
   return items[rng.int(items.length)]!;
 }
+
+/** FNV-1a hash of a string to 32 bits: a stable stream id for named things (parameters, sites). */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

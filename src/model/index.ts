@@ -1,0 +1,7 @@
+// Public surface of the model package: configs, parameters and the BERT encoder.
+export * from './config';
+export * from './params';
+export * from './layers';
+export * from './embeddings';
+export * from './attention';
+export * from './encoder';
