@@ -2,7 +2,7 @@
 // projection, residual and LayerNorm (Vaswani et al. 2017; Devlin et al. 2019).
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from './config';
-import { layerNorm, linear, type Dropout } from './layers';
+import { layerNorm, linear, matMul, type Dropout } from './layers';
 import type { ParamSource } from './params';
 
 export interface AttentionOut {
@@ -39,9 +39,9 @@ export function selfAttention(
   const q = splitHeads(linear(p, `${prefix}.attention.self.query`, x), B, T, heads); // [B, h, T, d]
   const k = splitHeads(linear(p, `${prefix}.attention.self.key`, x), B, T, heads);
   const v = splitHeads(linear(p, `${prefix}.attention.self.value`, x), B, T, heads);
-  const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d)) as tf.Tensor4D; // [B, h, T, T]
+  const scores = tf.mul(matMul(q, k, false, true), 1 / Math.sqrt(d)) as tf.Tensor4D; // [B, h, T, T]
   const probs = tf.softmax(tf.add(scores, maskBias)) as tf.Tensor4D;
-  const context = tf.matMul(dropout.apply(probs, c.attentionProbsDropoutProb), v); // [B, h, T, d]
+  const context = matMul(dropout.apply(probs, c.attentionProbsDropoutProb), v); // [B, h, T, d]
   const merged = tf.reshape<tf.Rank.R2>(tf.transpose(context, [0, 2, 1, 3]), [B * T, c.hiddenSize]); // [B·T, H]
   const projected = dropout.apply(
     linear(p, `${prefix}.attention.output.dense`, merged),

@@ -3,7 +3,7 @@
 // on wasm and uses float atomics (run-to-run differences) on WebGPU.
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from './config';
-import { layerNorm, oneHotFloat, type Dropout } from './layers';
+import { layerNorm, matMul, oneHotFloat, type Dropout } from './layers';
 import type { ParamSource } from './params';
 
 /**
@@ -30,7 +30,7 @@ export function embeddingLookup(
     gradFunc: (dy: tf.Tensor) =>
       grad === 'scatter'
         ? tf.scatterND(tf.expandDims(ids, 1), dy, [V, H]) // duplicates accumulate
-        : tf.matMul(oneHotFloat(ids, V), dy as tf.Tensor2D, true, false), // [V, N]·[N, H]
+        : matMul(oneHotFloat(ids, V), dy as tf.Tensor2D, true, false), // [V, N]·[N, H]
   }));
   return lookup(table) as tf.Tensor2D;
 }
@@ -69,7 +69,7 @@ export function bertEmbeddings(
   ); // [B·T, H]
   const positions = tf.slice(p.get(`${pre}.position_embeddings.weight`), [0, 0], [T, H]); // [T, H]
   // Token types through a one-hot matmul: the table has 2 rows, so this is tiny and needs no gather.
-  const types = tf.matMul(
+  const types = matMul(
     oneHotFloat(tf.reshape(batch.typeIds, [B * T]), c.typeVocabSize),
     p.get(`${pre}.token_type_embeddings.weight`) as tf.Tensor2D,
   ); // [B·T, H]

@@ -29,10 +29,11 @@ export class Params implements ParamSource {
   static fromArrays(arrays: Map<string, ParamArray>, trainable = true): Params {
     const vars = new Map<string, tf.Variable>();
     for (const [name, { shape, data }] of arrays) {
-      vars.set(
-        name,
+      // Inside tidy so the initial-value tensor is released; the variable keeps the data.
+      const v = tf.tidy(() =>
         tf.variable(tf.tensor(data, shape, 'float32'), trainable, uniqueVarName(name)),
       );
+      vars.set(name, v);
     }
     return new Params(vars);
   }

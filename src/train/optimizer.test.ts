@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
-import { AdamW } from './optimizer';
+import { AdamW, type AdamWLayout } from './optimizer';
 
 beforeAll(async () => {
   await useNodeBackend('cpu');
 });
 
-function setup(clipNorm: number) {
+function setup(clipNorm: number, layout: AdamWLayout = 'perTensor') {
   const params = new Map<string, tf.Variable>([
     ['w.weight', tf.variable(tf.tensor1d([1, -2]), true, `w${Math.random()}`)],
     ['w.bias', tf.variable(tf.tensor1d([0.5]), true, `b${Math.random()}`)],
@@ -16,6 +16,7 @@ function setup(clipNorm: number) {
     params,
     { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1, clipNorm },
     (n) => n.endsWith('.bias'),
+    layout,
   );
   const grads = (gw: number[], gb: number[]) => ({
     [params.get('w.weight')!.name]: tf.tensor1d(gw),
@@ -24,9 +25,9 @@ function setup(clipNorm: number) {
   return { params, opt, grads };
 }
 
-describe('AdamW', () => {
+describe.each<AdamWLayout>(['perTensor', 'flat'])('AdamW (%s)', (layout) => {
   it('first step matches the hand-worked update', async () => {
-    const { params, opt, grads } = setup(0);
+    const { params, opt, grads } = setup(0, layout);
     // m = 0.1·g, v = 0.001·g², bc1 = 0.1, bc2 = 0.001 ⇒ m̂/√v̂ = sign(g): each parameter moves by
     // lr = 0.01 against its gradient; decay multiplies the weight (not the bias) by 1 − 0.01·0.1.
     // w: [1, −2]·0.999 − 0.01 = [0.989, −2.008]; b: 0.5 + 0.01 = 0.51.
@@ -41,7 +42,7 @@ describe('AdamW', () => {
   });
 
   it('second step follows the bias-corrected moments', async () => {
-    const { params, opt, grads } = setup(0);
+    const { params, opt, grads } = setup(0, layout);
     tf.tidy(() => opt.apply(grads([0.1, 0.2], [-0.3]), 0.01));
     tf.tidy(() => opt.apply(grads([0.3, 0], [0]), 0.01));
     // w[0]: m = 0.9·0.01 + 0.1·0.3 = 0.039; v = 0.999·1e-5 + 0.001·0.09 = 9.999e-5
@@ -53,7 +54,7 @@ describe('AdamW', () => {
   });
 
   it('clips the global norm and keeps state in checkpoints', async () => {
-    const { opt, grads } = setup(0.1);
+    const { opt, grads } = setup(0.1, layout);
     tf.tidy(() => opt.apply(grads([0.1, 0.2], [-0.3]), 0.01));
     const state = await opt.getState();
     const scale = 0.1 / (Math.sqrt(0.14) + 1e-6);
@@ -62,13 +63,13 @@ describe('AdamW', () => {
       [0.1, 0.2, -0.3].map((g) => expect.closeTo(0.1 * g * scale, 7)),
     );
     expect(state.step).toBe(1);
-    const { opt: other } = setup(0.1);
+    const { opt: other } = setup(0.1, layout);
     other.setState(state);
     expect(Array.from((await other.getState()).v)).toEqual(Array.from(state.v));
   });
 
   it('leaves no tensors behind', () => {
-    const { opt, grads } = setup(1);
+    const { opt, grads } = setup(1, layout);
     const g = grads([0.1, 0.2], [-0.3]);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) opt.apply(g, 0.01).dispose(); // outside tidy: every intermediate must go
