@@ -1,0 +1,40 @@
+// The train CLI end to end: flags → config → a short run → JSON lines on stdout; bad flags fail
+// with a clear message and a non-zero exit code.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+function run(args: string[]) {
+  const r = spawnSync('npx', ['tsx', 'src/cli/train.ts', ...args], { encoding: 'utf8', timeout: 120_000 });
+  const lines = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { event: string; [k: string]: unknown });
+  return { status: r.status, lines, stderr: r.stderr };
+}
+
+describe('train CLI', () => {
+  it('trains the embedded task and prints JSON lines', () => {
+    const { status, lines } = run([
+      '--preset', 'tiny-L1-H32', '--steps', '6', '--batch', '8', '--eval-every', '3', '--log-every', '2', '--max-train', '200',
+    ]);
+    expect(status).toBe(0);
+    const events = lines.map((l) => l.event);
+    expect(events[0]).toBe('config');
+    expect(events).toContain('prepared');
+    expect(lines.filter((l) => l.event === 'train').map((l) => l['step'])).toEqual([1, 2, 4, 6]);
+    expect(lines.filter((l) => l.event === 'eval').map((l) => l['step'])).toEqual([3, 6]);
+    const done = lines.at(-1)!;
+    expect(done.event).toBe('done');
+    expect(done['best']).toMatchObject({ metrics: { accuracy: expect.any(Number) } });
+  });
+
+  it('rejects bad flags with a message', () => {
+    const bad = run(['--steps', 'many']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--steps expects a number, got 'many'/);
+    const heads = run(['--hidden', '100', '--heads', '3']);
+    expect(heads.stderr).toMatch(/model.hidden \(100\) must be divisible by model.heads \(3\)/);
+    expect(run(['--task', 'sst2']).stderr).toMatch(/needs --data DIR/);
+    expect(run(['--bogus']).status).toBe(1);
+  });
+});

@@ -1,0 +1,154 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../cli/node-backend';
+import { defaultRunConfig } from '../config/defaults';
+import { PROTOCOL_VERSION, type FromWorker } from '../protocol';
+import { makeRng } from '../util/rng';
+import type { TaskData } from '../data/types';
+import { createWorkerHandler } from './worker-handler';
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+});
+
+function data(): TaskData {
+  const rng = makeRng(2);
+  const make = (n: number) =>
+    Array.from({ length: n }, () => {
+      const good = rng.next() < 0.5;
+      return { a: `the film was ${good ? 'good' : 'bad'} really`, label: good ? 1 : 0 };
+    });
+  return {
+    spec: {
+      id: 'toy',
+      name: 'Toy',
+      kind: 'classification',
+      numLabels: 2,
+      labelNames: ['bad', 'good'],
+      pair: false,
+      metrics: ['accuracy'],
+      mainMetric: 'accuracy',
+    },
+    train: make(64),
+    dev: make(16),
+    source: 'test',
+  };
+}
+
+function setup() {
+  const posted: FromWorker[] = [];
+  const handle = createWorkerHandler({
+    post: (m) => posted.push(structuredClone(m)), // messages must survive structured cloning
+    selectBackend: async () => ({ name: 'wasm', adapter: 'WebAssembly (SIMD)' }),
+    available: () => ['wasm', 'cpu'],
+  });
+  const waitFor = async (pred: (m: FromWorker) => boolean, ms = 60_000) => {
+    const t0 = Date.now();
+    while (!posted.some(pred)) {
+      if (Date.now() - t0 > ms)
+        throw new Error(`timed out; got ${posted.map((m) => m.type).join(',')}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return posted.find(pred)!;
+  };
+  return { posted, handle, waitFor };
+}
+
+function config(steps: number) {
+  const c = defaultRunConfig();
+  c.model = {
+    layers: 1,
+    hidden: 16,
+    heads: 2,
+    intermediate: 32,
+    hiddenDropout: 0,
+    attentionDropout: 0,
+  };
+  c.tokenizer = { ...c.tokenizer, vocabSize: 100, maxLen: 16 };
+  c.train = { ...c.train, steps, batchSize: 8, evalEvery: 5 };
+  c.backend = 'wasm';
+  return c;
+}
+
+describe('worker handler', () => {
+  it('answers init with ready, trains a run and reports it in protocol messages', async () => {
+    const { posted, handle, waitFor } = setup();
+    await handle({ type: 'init', version: PROTOCOL_VERSION, backend: 'auto' });
+    expect(await waitFor((m) => m.type === 'ready')).toMatchObject({
+      backend: { name: 'wasm' },
+      available: ['wasm', 'cpu'],
+    });
+    await handle({
+      type: 'start',
+      version: PROTOCOL_VERSION,
+      runId: 'r1',
+      config: config(10),
+      data: data(),
+    });
+    const done = await waitFor((m) => m.type === 'done');
+    expect(done).toMatchObject({ runId: 'r1' });
+    const prepared = posted.find((m) => m.type === 'prepared');
+    expect(prepared && prepared.type === 'prepared' && prepared.info.totalSteps).toBe(10);
+    const metrics = posted.filter((m) => m.type === 'metrics');
+    const steps = metrics.flatMap((m) => (m.type === 'metrics' ? m.train.map((p) => p.step) : []));
+    expect(steps).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    const evals = metrics.flatMap((m) => (m.type === 'metrics' ? m.evals.map((e) => e.step) : []));
+    expect(evals).toEqual([5, 10]);
+    const phases = posted.flatMap((m) => (m.type === 'phase' ? [m.phase] : []));
+    expect(phases).toEqual(['preparing', 'compiling', 'training', 'done']);
+    expect(tf.memory().numTensors).toBe(0);
+  });
+
+  it('stops a run on request and reports stopped', async () => {
+    const { handle, waitFor, posted } = setup();
+    await handle({
+      type: 'start',
+      version: PROTOCOL_VERSION,
+      runId: 'r2',
+      config: config(2000),
+      data: data(),
+    });
+    await waitFor((m) => m.type === 'metrics');
+    await handle({ type: 'pause', runId: 'r2' });
+    await waitFor((m) => m.type === 'phase' && m.phase === 'paused');
+    await handle({ type: 'stop', runId: 'other' }); // another run's id is ignored
+    await handle({ type: 'stop', runId: 'r2' });
+    await waitFor((m) => m.type === 'done');
+    expect(posted.some((m) => m.type === 'phase' && m.phase === 'stopped')).toBe(true);
+  });
+
+  it('reports config, data and version errors where they belong', async () => {
+    const { handle, waitFor, posted } = setup();
+    const bad = config(10);
+    bad.model.heads = 3;
+    await handle({
+      type: 'start',
+      version: PROTOCOL_VERSION,
+      runId: 'r3',
+      config: bad,
+      data: data(),
+    });
+    expect(await waitFor((m) => m.type === 'error')).toMatchObject({
+      runId: 'r3',
+      where: 'config',
+      message: expect.stringMatching(/divisible/),
+    });
+    posted.length = 0;
+    const d = data();
+    d.train[0]!.label = 5;
+    await handle({
+      type: 'start',
+      version: PROTOCOL_VERSION,
+      runId: 'r4',
+      config: config(10),
+      data: d,
+    });
+    expect(await waitFor((m) => m.type === 'error')).toMatchObject({ runId: 'r4', where: 'data' });
+    posted.length = 0;
+    await handle({ type: 'init', version: PROTOCOL_VERSION + 1, backend: 'auto' });
+    expect(await waitFor((m) => m.type === 'error')).toMatchObject({
+      where: 'init',
+      message: expect.stringMatching(/reload/),
+    });
+  });
+});
