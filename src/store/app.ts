@@ -1,0 +1,18 @@
+// The app's singletons: the store's worker bridge (the real module worker), the task registry and
+// the actions the components call. Importing this creates no Worker; the first message does.
+import { createActions } from './actions';
+import { createTrainingWorker, WorkerBridge } from './bridge';
+import { appStore } from './index';
+import { defaultLoaders } from './loaders';
+import { createTaskRegistry } from './task-registry';
+
+export const taskRegistry = createTaskRegistry();
+export const bridge = new WorkerBridge(appStore, createTrainingWorker);
+export const actions = createActions(appStore, bridge, defaultLoaders, taskRegistry);
+
+/** Starts the app's background work once: backend `init` and the default embedded task. */
+export function startApp(): void {
+  const { config } = appStore.getState().config;
+  bridge.init(config.backend);
+  void actions.loadEmbedded(config.task.source === 'embedded' ? config.task.seed : 1);
+}

@@ -1,0 +1,90 @@
+// The read-only state the e2e tests see through window.__kdTest (STYLE R14, after tldraw's
+// EndToEndApi): a plain snapshot of the store, so Playwright can poll it with page.evaluate.
+import type { BackendName } from '../config/run-config';
+import type { Progress } from '../protocol';
+import type { AppState, UiPhase } from './index';
+
+export interface KdTestSnapshot {
+  phase: UiPhase;
+  /** Latest step the worker reported (0 before the first batch). */
+  step: number;
+  totalSteps: number;
+  /** Training-loss points received in the current run (before decimation). */
+  lossCount: number;
+  /** Loss points the chart holds (after decimation). */
+  lossPointsShown: number;
+  /** The run's first and latest losses (up to 20 each). */
+  firstLosses: number[];
+  lastLosses: number[];
+  evalCount: number;
+  /** Latest dev main metric, or null before the first eval. */
+  lastMain: number | null;
+  backend: BackendName | null;
+  backendStatus: 'starting' | 'ready' | 'failed';
+  /** Latest progress, including tf.memory() readings (numTensors, numBytes). */
+  progress: Progress | null;
+  taskRows: { train: number; dev: number } | null;
+  runError: string | null;
+  dataError: string | null;
+}
+
+/** The window.__kdTest interface: a snapshot and a few shortcuts, all read-only. */
+export interface KdTestHook {
+  readonly version: 1;
+  snapshot(): KdTestSnapshot;
+  readonly phase: UiPhase;
+  readonly step: number;
+  readonly lossCount: number;
+  readonly lastLosses: readonly number[];
+  readonly backend: BackendName | null;
+  readonly numTensors: number | null;
+}
+
+/** A snapshot of `state` for the test hook (pure). */
+export function testSnapshot(state: AppState): KdTestSnapshot {
+  const { run, metrics, backend, task } = state;
+  const lastEval = metrics.evals.points[metrics.evals.points.length - 1];
+  return {
+    phase: run.phase,
+    step: run.progress?.step ?? 0,
+    totalSteps: run.progress?.totalSteps ?? run.prepared?.totalSteps ?? 0,
+    lossCount: metrics.loss.seen,
+    lossPointsShown: metrics.loss.points.length,
+    firstLosses: [...metrics.firstLosses],
+    lastLosses: [...metrics.lastLosses],
+    evalCount: metrics.evals.seen,
+    lastMain: lastEval?.main ?? null,
+    backend: backend.info?.name ?? null,
+    backendStatus: backend.status,
+    progress: run.progress,
+    taskRows: task.summary ? { train: task.summary.trainRows, dev: task.summary.devRows } : null,
+    runError: run.error?.message ?? null,
+    dataError: task.error?.message ?? null,
+  };
+}
+
+/** A test hook reading `getState` on each access. */
+export function createTestHook(getState: () => AppState): KdTestHook {
+  return {
+    version: 1,
+    snapshot: () => testSnapshot(getState()),
+    get phase() {
+      return getState().run.phase;
+    },
+    get step() {
+      return getState().run.progress?.step ?? 0;
+    },
+    get lossCount() {
+      return getState().metrics.loss.seen;
+    },
+    get lastLosses() {
+      return [...getState().metrics.lastLosses];
+    },
+    get backend() {
+      return getState().backend.info?.name ?? null;
+    },
+    get numTensors() {
+      return getState().run.progress?.numTensors ?? null;
+    },
+  };
+}

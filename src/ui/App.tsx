@@ -1,0 +1,44 @@
+// The Distillery page: a header with the product name and the backend badge, then the panels in a
+// grid (task, model and hyper-parameters, run) and the two live charts.
+import { BackendBadge } from './components/BackendBadge';
+import { LossChart, MetricChart } from './panels/charts';
+import { ConfigPanel } from './panels/ConfigPanel';
+import { RunPanel } from './panels/RunPanel';
+import { TaskPanel } from './panels/TaskPanel';
+
+/** The whole app. */
+export function App() {
+  return (
+    <div className="app">
+      <header className="app-header">
+        <div className="brand">
+          <span className="logo" aria-hidden="true">
+            ⚗
+          </span>
+          <div>
+            <h1>Distillery</h1>
+            <p className="tagline">Train and distil BERT models in your browser</p>
+          </div>
+        </div>
+        <BackendBadge />
+      </header>
+      <main className="grid">
+        <div className="area-task">
+          <TaskPanel />
+        </div>
+        <div className="area-config">
+          <ConfigPanel />
+        </div>
+        <div className="area-run">
+          <RunPanel />
+        </div>
+        <div className="area-loss">
+          <LossChart />
+        </div>
+        <div className="area-metric">
+          <MetricChart />
+        </div>
+      </main>
+    </div>
+  );
+}
