@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       str('out')!,
       `${JSON.stringify({ config, task: data.spec.id, ...summary }, null, 2)}\n`,
     );
-  result.params.dispose();
+  result.model.dispose();
 }
 
 main().catch((e: unknown) => {

@@ -5,3 +5,4 @@ export * from './layers';
 export * from './embeddings';
 export * from './attention';
 export * from './encoder';
+export * from './model';

@@ -27,9 +27,14 @@ export type RunPhase =
 /** One optimiser step's numbers, as read back in a batch. */
 export interface TrainPoint {
   step: number;
+  /** Total training loss of the step. */
   loss: number;
   lr: number;
   gradNorm: number;
+  /** The loss's named terms when it has several (e.g. KD: { ce, kd, hidden }). */
+  terms?: Record<string, number>;
+  /** The method's stage at this step when it has stages (e.g. Annealing-KD: 'anneal', 'labels'). */
+  stage?: string;
 }
 
 /** One dev evaluation. `main` is the task's main metric (selects the best checkpoint). */
@@ -81,8 +86,19 @@ export type FromWorker =
   | { type: 'phase'; runId: string; phase: RunPhase; detail?: string }
   /** Batched, about every 100 ms: new train points, new eval points, latest progress. */
   | { type: 'metrics'; runId: string; train: TrainPoint[]; evals: EvalPoint[]; progress: Progress }
-  | { type: 'done'; runId: string; best: EvalPoint | null; final: EvalPoint | null; wallSec: number }
-  | { type: 'error'; runId?: string; where: 'init' | 'config' | 'data' | 'training'; message: string };
+  | {
+      type: 'done';
+      runId: string;
+      best: EvalPoint | null;
+      final: EvalPoint | null;
+      wallSec: number;
+    }
+  | {
+      type: 'error';
+      runId?: string;
+      where: 'init' | 'config' | 'data' | 'training';
+      message: string;
+    };
 
 /** Exhaustiveness guard for switches over message unions. */
 export function assertNever(x: never): never {

@@ -82,7 +82,7 @@ describe('training loop', () => {
     expect(r.train[0]!.lr).toBe(0);
     expect(r.train[5]!.lr).toBeCloseTo(3e-3, 10);
     expect(r.train[49]!.lr).toBeCloseTo(3e-3 / 45, 10);
-    r.params.dispose();
+    r.model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -97,7 +97,7 @@ describe('training loop', () => {
         data,
         { backend: 'wasm' },
       );
-      r.params.dispose();
+      r.model.dispose();
       return r.train.map((p) => p.loss);
     };
     const a = await run(5);
@@ -134,7 +134,7 @@ describe('training loop', () => {
     expect(phases).toContain('paused');
     expect(r.stopped).toBe(true);
     expect(r.train.length).toBe(6);
-    r.params.dispose();
+    r.model.dispose();
   });
 
   it('stops with a clear error when the loss becomes NaN, and frees its tensors', async () => {

@@ -6,13 +6,13 @@ import type { BackendName, RunConfig } from '../config/run-config';
 import { evalBatches, makeBatch, type BatchArrays } from '../data/batcher';
 import type { TaskData } from '../data/types';
 import {
-  bertForward,
-  countBertParams,
+  bertModel,
   dropoutSeed,
+  evalLogits,
   initBertParams,
   isNoDecay,
   type EmbeddingGrad,
-  type Params,
+  type Model,
 } from '../model';
 import type { EvalPoint, Progress, RunPhase, RunPrepared, TrainPoint } from '../protocol';
 import { makeRng, permutation } from '../util/rng';
@@ -47,8 +47,8 @@ export interface TrainResult {
   evals: EvalPoint[];
   stopped: boolean;
   wallSec: number;
-  /** The trained encoder, holding the best checkpoint's weights. The caller disposes it. */
-  params: Params;
+  /** The trained model, holding the best checkpoint's weights. The caller disposes it. */
+  model: Model;
   prepared: PreparedData;
 }
 
@@ -84,7 +84,8 @@ export async function runTraining(
   const { train, dev, buckets, modelConfig, tokenizer } = prepared;
   const B = t.batchSize;
   const stepsPerEpoch = Math.floor(train.n / B);
-  const params = initBertParams(modelConfig, t.seed);
+  const model = bertModel(modelConfig, initBertParams(modelConfig, t.seed));
+  const { params } = model;
   const optimizer = new AdamW(params.vars, t, isNoDecay);
   const vars = [...params.vars.values()];
   const lr = buildSchedule({
@@ -96,7 +97,7 @@ export async function runTraining(
   const embeddingGrad = embeddingGradFor(opts.backend, t.deterministic);
   const devBatches = evalBatches(dev, B, buckets, tokenizer.specialIds.pad);
   hooks.prepared?.({
-    params: countBertParams(modelConfig),
+    params: model.summary().params,
     vocabSize: tokenizer.vocabSize,
     seqLen: config.tokenizer.maxLen,
     trainExamples: train.n,
@@ -120,8 +121,6 @@ export async function runTraining(
   let lastFlush = performance.now();
   let order: Int32Array = new Int32Array(0);
   let epoch = 0;
-  const logitsOf = (b: Parameters<typeof bertForward>[2]) =>
-    bertForward(params, modelConfig, b, { training: false }).logits;
 
   const progress = (step: number): Progress => {
     const now = performance.now();
@@ -173,7 +172,7 @@ export async function runTraining(
   };
 
   const runEval = async (step: number): Promise<void> => {
-    const r = await evaluate(logitsOf, data.spec, devBatches, dev.n, dev.labels);
+    const r = await evaluate((b) => evalLogits(model, b), data.spec, devBatches, dev.n, dev.labels);
     const point: EvalPoint = { step, loss: r.loss, metrics: r.metrics, main: r.main };
     evals.push(point);
     if (kept.best === null || point.main > kept.best.main) {
@@ -216,7 +215,7 @@ export async function runTraining(
         vars,
         optimizer,
         () => {
-          const o = bertForward(params, modelConfig, tb, {
+          const o = model.forward(tb, {
             training: true,
             dropoutSeed: dropoutSeed(t.seed, step),
             embeddingGrad,
@@ -242,7 +241,7 @@ export async function runTraining(
     pending.forEach((p) => p.t.dispose());
     kept.weights?.forEach((w) => w.dispose());
     optimizer.dispose();
-    params.dispose();
+    model.dispose();
     throw e;
   }
   const final = evals.length > 0 ? evals[evals.length - 1]! : null;
@@ -252,5 +251,5 @@ export async function runTraining(
   }
   optimizer.dispose();
   const wallSec = (performance.now() - start) / 1000;
-  return { best: kept.best, final, train: trainPoints, evals, stopped, wallSec, params, prepared };
+  return { best: kept.best, final, train: trainPoints, evals, stopped, wallSec, model, prepared };
 }

@@ -92,7 +92,7 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
             },
           },
         });
-        result.params.dispose();
+        result.model.dispose();
         env.post({ type: 'phase', runId, phase: result.stopped ? 'stopped' : 'done' });
         env.post({
           type: 'done',
