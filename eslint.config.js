@@ -35,6 +35,7 @@ export default tseslint.config(
         { type: 'kd', pattern: 'src/kd' },
         { type: 'data', pattern: 'src/data' },
         { type: 'storage', pattern: 'src/storage' },
+        { type: 'io', pattern: 'src/io' },
         { type: 'config', pattern: 'src/config' },
         { type: 'util', pattern: 'src/util' },
         { type: 'store', pattern: 'src/store' },
@@ -52,7 +53,7 @@ export default tseslint.config(
               disallow: { to: { element: { types: { anyOf: ['model', 'kd', 'train'] } } } },
             },
             {
-              from: { element: { types: { anyOf: ['model', 'kd', 'data', 'train', 'storage', 'config', 'util', 'protocol'] } } },
+              from: { element: { types: { anyOf: ['model', 'kd', 'data', 'train', 'storage', 'io', 'config', 'util', 'protocol'] } } },
               disallow: { to: { element: { types: { anyOf: ['ui', 'store'] } } } },
             },
           ],
@@ -74,7 +75,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/model/**/*.ts', 'src/kd/**/*.ts', 'src/data/**/*.ts', 'src/train/**/*.ts', 'src/storage/**/*.ts', 'src/config/**/*.ts', 'src/util/**/*.ts', 'src/protocol/**/*.ts'],
+    files: ['src/model/**/*.ts', 'src/kd/**/*.ts', 'src/data/**/*.ts', 'src/train/**/*.ts', 'src/storage/**/*.ts', 'src/io/**/*.ts', 'src/config/**/*.ts', 'src/util/**/*.ts', 'src/protocol/**/*.ts'],
     ignores: ['src/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {
