@@ -1,6 +1,7 @@
 // Turns examples into fixed-shape token batches: encode once, then cut batches whose sequence
 // length is one of a few buckets. tfjs-webgpu's buffer pool never shrinks, so every new shape costs
 // memory for the rest of the session; buckets bound the number of shapes.
+import { permutation, type Rng } from '../util/rng';
 import type { Example, TaskSpec } from './types';
 
 /** What the batcher needs of a tokenizer (WordPieceTokenizer satisfies it). */
@@ -129,4 +130,24 @@ export function evalBatches(
     );
   }
   return out;
+}
+
+/**
+ * One epoch's training batches (full batches only, so every step has the same batch size): a
+ * seeded shuffle, then rows sorted by length inside windows of `window` batches and cut into
+ * batches, then the batch order shuffled. Like Hugging Face's group_by_length, this keeps most
+ * batches in a short length bucket (less padding, fewer FLOPs) while staying random.
+ */
+export function epochBatches(split: EncodedSplit, B: number, rng: Rng, window = 50): Int32Array[] {
+  const order = permutation(split.n, rng);
+  const full = Math.floor(split.n / B) * B;
+  const batches: Int32Array[] = [];
+  for (let start = 0; start < full; start += B * window) {
+    const chunk = order
+      .slice(start, Math.min(start + B * window, full))
+      .sort((x, y) => split.lengths[x]! - split.lengths[y]! || x - y);
+    for (let b = 0; b + B <= chunk.length; b += B) batches.push(chunk.slice(b, b + B));
+  }
+  const shuffled = permutation(batches.length, rng);
+  return Array.from(shuffled, (i) => batches[i]!);
 }

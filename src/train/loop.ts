@@ -3,7 +3,7 @@
 // every N steps with the best checkpoint kept, pause / resume / stop, and a NaN guard.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, RunConfig } from '../config/run-config';
-import { evalBatches, makeBatch, type BatchArrays } from '../data/batcher';
+import { epochBatches, evalBatches, makeBatch, type BatchArrays } from '../data/batcher';
 import type { TaskData } from '../data/types';
 import {
   bertModel,
@@ -15,7 +15,7 @@ import {
   type Model,
 } from '../model';
 import type { EvalPoint, Progress, RunPhase, RunPrepared, TrainPoint } from '../protocol';
-import { makeRng, permutation } from '../util/rng';
+import { makeRng } from '../util/rng';
 import { RunControl, yieldToEventLoop } from './control';
 import { evaluate } from './evaluate';
 import { AdamW } from './optimizer';
@@ -119,7 +119,7 @@ export async function runTraining(
   let stepsAtFirstRead = 0;
   let stepsRead = 0;
   let lastFlush = performance.now();
-  let order: Int32Array = new Int32Array(0);
+  let epochOrder: Int32Array[] = [];
   let epoch = 0;
 
   const progress = (step: number): Progress => {
@@ -200,11 +200,11 @@ export async function runTraining(
       const within = (step - 1) % stepsPerEpoch;
       if (within === 0) {
         epoch = Math.floor((step - 1) / stepsPerEpoch) + 1;
-        order = permutation(train.n, makeRng(t.seed, 1000 + epoch));
+        epochOrder = epochBatches(train, B, makeRng(t.seed, 1000 + epoch));
       }
       const batch: BatchArrays = makeBatch(
         train,
-        order.subarray(within * B, within * B + B),
+        epochOrder[within]!,
         B,
         buckets,
         tokenizer.specialIds.pad,
