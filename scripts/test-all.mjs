@@ -58,6 +58,11 @@ if (want('unit') || want('integration')) {
 }
 
 if (want('e2e')) {
+  // Debian's Chromium (what .ci/run installs) or, elsewhere, Playwright's own build.
+  if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) {
+    console.log('\nNo system Chromium: fetching Playwright\'s (npx playwright install chromium)');
+    run('npx', ['playwright', 'install', 'chromium']);
+  }
   const ok = run('npx', ['playwright', 'test']);
   if (existsSync('reports/e2e.json')) {
     const s = JSON.parse(readFileSync('reports/e2e.json', 'utf8')).stats;
