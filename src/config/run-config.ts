@@ -1,5 +1,6 @@
 // RunConfig: everything that defines a training run, as plain data (no functions, classes or
 // tensors), so it can be structuredClone'd, posted to the worker, stored and encoded in a URL.
+import type { KdConfig } from '../kd/spec';
 
 /** Compute backends, in the order the worker tries them under 'auto'. */
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -79,6 +80,8 @@ export interface RunConfig {
   model: ModelArch;
   train: TrainConfig;
   backend: BackendPref;
+  /** Knowledge distillation: method, teacher and add-ons (src/kd). Absent = plain training. */
+  kd?: KdConfig;
 }
 
 /** Deep partial, for presets and overrides. */

@@ -1,6 +1,7 @@
 // Validation of RunConfig at the boundaries (URL, JSON file, worker start). Returns every problem
 // as a path plus an actionable message; the UI and the CLI show the same text.
 import { z } from 'zod';
+import { checkKdConfig, kdConfigSchema } from '../kd/schema';
 import { BACKENDS, type RunConfig } from './run-config';
 
 export interface ConfigError {
@@ -53,6 +54,7 @@ export const runConfigSchema = z.strictObject({
     deterministic: z.boolean(),
   }),
   backend: z.enum(['auto', ...BACKENDS]),
+  kd: kdConfigSchema.optional(),
 });
 
 type Checked = { ok: true; config: RunConfig } | { ok: false; errors: ConfigError[] };
@@ -76,6 +78,7 @@ function check(value: unknown): Checked {
       message: `model.hidden (${c.model.hidden}) must be divisible by model.heads (${c.model.heads})`,
     });
   }
+  errors.push(...checkKdConfig(c));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config: c };
 }
 

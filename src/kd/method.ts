@@ -1,0 +1,110 @@
+// The runtime shape of a KD method, as the training loop drives it: its stages (phases with their
+// own optimiser), the loss it adds at each step (with named terms for the charts), the extra
+// trainable variables it owns (projections, ...), optional updates of its own (a generator) and
+// the state it frees. A method is built from its spec by the registry (./registry).
+import type * as tf from '@tensorflow/tfjs';
+import type { EncodedSplit } from '../data/batcher';
+import type { TaskSpec } from '../data/types';
+import type { BertConfig, EncoderOutputs, Model } from '../model';
+import type { TensorBatch } from '../train/step';
+import type { TeacherBundle } from './teacher';
+
+/** One stage (phase) of a method, in training order. */
+export interface StagePlan {
+  /** Shown in charts as TrainPoint.stage, e.g. 'anneal', 'labels'. */
+  name: string;
+  /** Optimiser steps in this stage, >= 1. The stages' steps sum to the run's steps. */
+  steps: number;
+  /** Start this stage from the best dev checkpoint of the previous one (weights restored). */
+  fromBest: boolean;
+  /** A new optimiser (fresh moments) and a new warm-up/decay learning-rate schedule. */
+  freshOptimizer: boolean;
+}
+
+/** Where a step sits in the run. */
+export interface StepInfo {
+  /** Global optimiser step, 1-based. */
+  step: number;
+  /** Index into the method's stages. */
+  stage: number;
+  /** 1-based step within the stage. */
+  stageStep: number;
+  /** Length of the stage in steps. */
+  stageSteps: number;
+}
+
+/** What a method's loss sees at one step. Everything is valid inside the step's tidy only. */
+export interface StepInputs {
+  info: StepInfo;
+  batch: TensorBatch;
+  /** Training-split indices of the batch rows (for per-example state such as cached logits). */
+  rows: Int32Array;
+  /** The student's training-mode outputs on the batch (gradients flow through them). */
+  student: EncoderOutputs;
+  /** The teacher's cached eval-mode logits for the batch, [B, C]; throws without a teacher. */
+  teacherLogits(): tf.Tensor2D;
+  /** The teacher's live eval-mode outputs (hidden states, scores), computed once per step. */
+  teacherOutputs(): EncoderOutputs;
+  /** Per-example task loss: CE for classification, squared error for regression. [B, C] → [B]. */
+  taskLoss(logits: tf.Tensor2D): tf.Tensor1D;
+}
+
+/** A step's loss: the total that is differentiated, and its named parts (for the charts). */
+export interface LossTerms {
+  total: tf.Scalar;
+  terms: Record<string, tf.Scalar>;
+}
+
+/** A method's own update on a batch that the student does not train on (e.g. a generator). */
+export interface AuxUpdate {
+  /** Whether the step `info` belongs to the method rather than the student. */
+  owns(info: StepInfo): boolean;
+  /** Runs the update; returns [loss, gradNorm, ...terms] as one kept tensor, and the term names. */
+  run(inputs: AuxInputs): { values: tf.Tensor1D; names: string[] };
+}
+
+export interface AuxInputs {
+  info: StepInfo;
+  batch: TensorBatch;
+  rows: Int32Array;
+}
+
+export interface MethodRuntime {
+  readonly stages: StagePlan[];
+  /** Loss of the step. Runs inside tf.variableGrads (gradients w.r.t. student + extraVars). */
+  loss(inputs: StepInputs): LossTerms;
+  /** Trainable variables the method owns (trained with the student's optimiser). */
+  readonly extraVars: Map<string, tf.Variable>;
+  /** Replaces the labels of the training split the student sees, if the method corrects them. */
+  readonly labels?: Float32Array;
+  readonly aux?: AuxUpdate;
+  dispose(): void;
+}
+
+/** What a method is built from. */
+export interface MethodEnv {
+  task: TaskSpec;
+  /** The frozen teacher, or null for methods that need none. */
+  teacher: TeacherBundle | null;
+  /** Cached teacher logits of the training split, [n·C], or null without a teacher. */
+  teacherLogits: Float32Array | null;
+  student: Model;
+  /** The student's BERT config when it is a BERT (methods that rebuild its inputs need it). */
+  studentConfig: BertConfig | null;
+  train: EncodedSplit;
+  /** Total optimiser steps of the run. */
+  totalSteps: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  seed: number;
+  /** Computes cached logits of the teacher's footprints (Pro-KD); see kd/teacher.cachedLogits. */
+  footprintLogits(index: number): Promise<Float32Array>;
+}
+
+/** Builds a method's runtime from its spec. */
+export type MethodImpl<S> = (spec: S, env: MethodEnv) => Promise<MethodRuntime>;
+
+/** A single stage covering the whole run (methods without phases). */
+export function singleStage(totalSteps: number, name = 'train'): StagePlan[] {
+  return [{ name, steps: totalSteps, fromBest: false, freshOptimizer: true }];
+}

@@ -1,0 +1,23 @@
+// The exhaustive registry of KD methods (STYLE R4): one entry per KdSpec kind, so adding a kind
+// without its module fails to compile, and there is no string lookup that can miss at runtime.
+import { none } from './algorithms/none';
+import { vanilla } from './algorithms/vanilla';
+import type { MethodEnv, MethodImpl, MethodRuntime } from './method';
+import type { KdKind, KdSpec } from './spec';
+
+/** The spec type of each kind. */
+export type SpecOf = { [K in KdKind]: Extract<KdSpec, { kind: K }> };
+
+export const KD_ALGORITHMS: { [K in KdKind]: MethodImpl<SpecOf[K]> } = {
+  none,
+  vanilla,
+};
+
+/** Builds the runtime of a method spec (a correlated lookup: the kind picks its own module). */
+export function createMethod<K extends KdKind>(
+  spec: { [P in K]: SpecOf[P] }[K],
+  env: MethodEnv,
+): Promise<MethodRuntime> {
+  const impl: MethodImpl<SpecOf[K]> = KD_ALGORITHMS[spec.kind];
+  return impl(spec, env);
+}

@@ -1,0 +1,74 @@
+// Validation of RunConfig.kd (zod, as src/config/validate.ts does for the rest): ranges per
+// field, and cross-field rules that need the whole config (a teacher for methods that use one).
+import { z } from 'zod';
+import type { ConfigError } from '../config/validate';
+import type { RunConfig } from '../config/run-config';
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const unit = z.number().min(0).max(1);
+const temperature = z.number().gt(0).max(100);
+
+const modelArch = z.strictObject({
+  layers: int(1, 24),
+  hidden: int(8, 2048),
+  heads: int(1, 64),
+  intermediate: int(8, 8192),
+  hiddenDropout: z.number().min(0).max(0.9),
+  attentionDropout: z.number().min(0).max(0.9),
+});
+
+const trainConfig = z.strictObject({
+  seed: int(0, 2 ** 31 - 1),
+  batchSize: int(1, 512),
+  steps: int(1, 10_000_000),
+  lr: z.number().gt(0).max(1),
+  warmup: unit,
+  weightDecay: unit,
+  beta1: z.number().min(0).lt(1),
+  beta2: z.number().min(0).lt(1),
+  epsilon: z.number().gt(0).max(1),
+  clipNorm: z.number().min(0),
+  evalEvery: int(1, 10_000_000),
+  deterministic: z.boolean(),
+});
+
+export const kdSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('none') }),
+  z.strictObject({ kind: z.literal('vanilla'), temperature, alpha: unit }),
+]);
+
+export const teacherRefSchema = z.discriminatedUnion('source', [
+  z.strictObject({
+    source: z.literal('train'),
+    model: modelArch,
+    train: trainConfig,
+    footprintEvery: int(0, 10_000_000),
+  }),
+  z.strictObject({ source: z.literal('provided') }),
+]);
+
+export const kdConfigSchema = z.strictObject({
+  method: kdSpecSchema,
+  teacher: teacherRefSchema.optional(),
+});
+
+/** Rules across fields of a parsed config; an empty list means the KD part is usable. */
+export function checkKdConfig(c: RunConfig): ConfigError[] {
+  const kd = c.kd;
+  if (!kd) return [];
+  const errors: ConfigError[] = [];
+  if (kd.method.kind !== 'none' && !kd.teacher) {
+    errors.push({
+      path: 'kd.teacher',
+      message: `kd.method '${kd.method.kind}' distils from a teacher: set kd.teacher`,
+    });
+  }
+  const t = kd.teacher;
+  if (t?.source === 'train' && t.model.hidden % t.model.heads !== 0) {
+    errors.push({
+      path: 'kd.teacher.model.hidden',
+      message: `kd.teacher.model.hidden (${t.model.hidden}) must be divisible by kd.teacher.model.heads (${t.model.heads})`,
+    });
+  }
+  return errors;
+}

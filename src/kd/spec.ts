@@ -1,0 +1,52 @@
+// KD configuration as plain data (STYLE R2, R4): the method (a discriminated union, one member per
+// paper), where the teacher comes from, and the add-ons that combine with any method. No functions
+// or tensors, so it lives inside RunConfig, crosses the worker boundary and is encoded in URLs.
+// Each member's doc names the paper; the defaults (KD_DEFAULTS in ./defaults) are the paper's.
+import type { ModelArch, TrainConfig } from '../config/run-config';
+
+/** No distillation: the task loss alone. The baseline every comparison table starts from. */
+export interface NoneSpec {
+  kind: 'none';
+}
+
+/**
+ * Vanilla KD (Hinton et al. 2015, arXiv:1503.02531), in the form of Continuation-KD Eq. 1 with
+ * Hinton's T² factor: L = α·CE(y, σ(z_S)) + (1 − α)·T²·KL(σ(z_T/T) ‖ σ(z_S/T)), batch mean.
+ */
+export interface VanillaSpec {
+  kind: 'vanilla';
+  /** Softmax temperature T of both sides, > 0. */
+  temperature: number;
+  /** Weight α of the hard-label cross-entropy, [0, 1]; the KL gets 1 − α. */
+  alpha: number;
+}
+
+/** Every distillation method, by `kind`. The registry (./registry) maps each kind to its module. */
+export type KdSpec = NoneSpec | VanillaSpec;
+
+export type KdKind = KdSpec['kind'];
+
+/**
+ * Where the teacher comes from.
+ * - 'train': trained in the app first, with the same loop, data and tokenizer as the student.
+ * - 'provided': handed to the training loop as a Model (imported from Hugging Face, an earlier
+ *   run, or shared by the experiment runner across methods).
+ */
+export type TeacherRef =
+  | {
+      source: 'train';
+      /** The teacher's architecture (a BERT encoder). */
+      model: ModelArch;
+      /** Its training run: steps, learning rate, seed, ... (the student's `train` shape). */
+      train: TrainConfig;
+      /** Save a snapshot of the teacher every this many steps (Pro-KD's footprints); 0 = none. */
+      footprintEvery: number;
+    }
+  | { source: 'provided' };
+
+/** What `RunConfig.kd` holds: the method and the teacher it distils from. */
+export interface KdConfig {
+  method: KdSpec;
+  /** Required by every method except 'none'. */
+  teacher?: TeacherRef;
+}
