@@ -3,6 +3,7 @@
 // on wasm and uses float atomics (run-to-run differences) on WebGPU.
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from './config';
+import { kronEmbedding } from './kronecker';
 import { layerNorm, matMul, oneHotFloat, type Dropout } from './layers';
 import type { ParamSource } from './params';
 
@@ -45,7 +46,8 @@ export interface TokenBatch {
 
 /**
  * Embedding output, flattened: [B·T, H] (row b·T + t).
- * word[ids] + position[t] + tokenType[typeIds], LayerNorm, dropout.
+ * word[ids] + position[t] + tokenType[typeIds], LayerNorm, dropout. The word table is dense
+ * (`word_embeddings.weight`) or Kronecker-factored (`word_embeddings.kron_a` / `.kron_b`).
  */
 export function bertEmbeddings(
   p: ParamSource,
@@ -62,11 +64,14 @@ export function bertEmbeddings(
     );
   }
   const pre = 'bert.embeddings';
-  const word = embeddingLookup(
-    p.get(`${pre}.word_embeddings.weight`) as tf.Tensor2D,
-    tf.reshape(batch.ids, [B * T]),
-    grad,
-  ); // [B·T, H]
+  const ids = tf.reshape<tf.Rank.R1>(batch.ids, [B * T]);
+  const word = p.has(`${pre}.word_embeddings.kron_a`)
+    ? kronEmbedding(
+        p.get(`${pre}.word_embeddings.kron_a`) as tf.Tensor3D,
+        p.get(`${pre}.word_embeddings.kron_b`) as tf.Tensor3D,
+        (table) => embeddingLookup(table, ids, grad),
+      ) // KroneckerBERT: row i = A[i] ⊗ B
+    : embeddingLookup(p.get(`${pre}.word_embeddings.weight`) as tf.Tensor2D, ids, grad); // [B·T, H]
   const positions = tf.slice(p.get(`${pre}.position_embeddings.weight`), [0, 0], [T, H]); // [T, H]
   // Token types through a one-hot matmul: the table has 2 rows, so this is tiny and needs no gather.
   const types = matMul(

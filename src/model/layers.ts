@@ -2,52 +2,20 @@
 // seeded dropout. Inputs are 2-D [N, features] wherever possible so no reshape is needed.
 import * as tf from '@tensorflow/tfjs';
 import { hash32 } from '../util/rng';
+import { kronLinear } from './kronecker';
+import { matMul } from './matmul';
 import type { ParamSource } from './params';
 
-/** Swaps the last two axes: [..., m, n] → [..., n, m]. */
-function transposeLast2<T extends tf.Tensor>(x: T): T {
-  const perm = x.shape.map((_, i) => i);
-  const r = perm.length;
-  [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
-  return tf.transpose(x, perm);
-}
-
-/**
- * A plain matmul whose gradients are plain matmuls of explicitly transposed operands:
- * dA = dy·Bᵀ, dB = Aᵀ·dy. tfjs-backend-wasm 4.22 multiplies transposed operands without XNNPACK,
- * 10–30× slower (measured: [1024,128]·[512,128]ᵀ 50 ms against 6 ms untransposed), and tfjs's own
- * matmul gradient uses exactly those transposed forms.
- */
-const matMulNoTranspose = tf.customGrad((...args) => {
-  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  save([a, b]);
-  return {
-    value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
-      return [tf.matMul(dy, transposeLast2(sb)), tf.matMul(transposeLast2(sa), dy)];
-    },
-  };
-});
-
-/**
- * tf.matMul, routed through explicit transposes on the wasm backend (see matMulNoTranspose).
- * Operands have equal batch dimensions (no broadcasting).
- */
-export function matMul<T extends tf.Tensor>(a: T, b: T, transposeA = false, transposeB = false): T {
-  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB) as T;
-  return matMulNoTranspose(
-    transposeA ? transposeLast2(a) : a,
-    transposeB ? transposeLast2(b) : b,
-  ) as T;
-}
+export { matMul } from './matmul';
 
 /**
  * y = x Wᵀ + b with W stored [out, in] (PyTorch layout): one fused kernel on WebGPU/WebGL/cpu,
- * transpose + plain matmul + add on wasm.
+ * transpose + plain matmul + add on wasm. When `prefix` holds Kronecker factors (`.kron_a`,
+ * `.kron_b`) instead of `.weight`, W = Σ_r A_r ⊗ B_r is applied without materialising it.
  * x: [N, in] → [N, out].
  */
 export function linear(p: ParamSource, prefix: string, x: tf.Tensor2D): tf.Tensor2D {
+  if (p.has(`${prefix}.kron_a`)) return kronLinear(p, prefix, x); // KroneckerBERT's factored layers
   const w = p.get(`${prefix}.weight`) as tf.Tensor2D;
   const b = p.get(`${prefix}.bias`);
   if (tf.getBackend() === 'wasm') return tf.add(matMul(x, w, false, true), b);
