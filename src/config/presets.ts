@@ -36,3 +36,6 @@ export function modelPreset(name: string): ModelArch | undefined {
   const arch = MODEL_PRESETS[PRESET_ALIASES[name] ?? name];
   return arch ? { ...arch } : undefined;
 }
+
+/** Kronecker students (KroneckerBERT8/21 on BERT-base, 4×/8×/16× of BERT-Mini): see ./student. */
+export { KRON_PRESETS, kronPresetSpec, type KronPreset } from './student';

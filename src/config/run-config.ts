@@ -1,6 +1,7 @@
 // RunConfig: everything that defines a training run, as plain data (no functions, classes or
 // tensors), so it can be structuredClone'd, posted to the worker, stored and encoded in a URL.
 import type { KdConfig } from '../kd/spec';
+import type { StudentSpec } from './student';
 
 /** Compute backends, in the order the worker tries them under 'auto'. */
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -82,6 +83,8 @@ export interface RunConfig {
   backend: BackendPref;
   /** Knowledge distillation: method, teacher and add-ons (src/kd). Absent = plain training. */
   kd?: KdConfig;
+  /** The model trained (./student): absent = the dense BERT of `model`. */
+  student?: StudentSpec;
 }
 
 /** Deep partial, for presets and overrides. */

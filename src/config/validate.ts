@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { checkKdConfig, kdConfigSchema } from '../kd/schema';
 import { BACKENDS, type RunConfig } from './run-config';
+import { checkStudentConfig, studentSpecSchema } from './student';
 
 export interface ConfigError {
   /** Dotted path of the offending field, e.g. 'model.hidden'. */
@@ -55,6 +56,7 @@ export const runConfigSchema = z.strictObject({
   }),
   backend: z.enum(['auto', ...BACKENDS]),
   kd: kdConfigSchema.optional(),
+  student: studentSpecSchema.optional(),
 });
 
 type Checked = { ok: true; config: RunConfig } | { ok: false; errors: ConfigError[] };
@@ -79,6 +81,7 @@ function check(value: unknown): Checked {
     });
   }
   errors.push(...checkKdConfig(c));
+  errors.push(...checkStudentConfig(c));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, config: c };
 }
 
