@@ -34,7 +34,19 @@ describe('softTargetKl (Hinton et al. 2015, T² scaled)', () => {
     const kl1 = 0.75 * LN15 - 0.25 * LN2;
     expect(kl1).toBeCloseTo(0.130812036, 8);
     tf.tidy(() => {
-      const v = read(softTargetKl(t2([[0, 0], [LN3, 0]]), t2([[LN3, 0], [LN3, 0]]), 1));
+      const v = read(
+        softTargetKl(
+          t2([
+            [0, 0],
+            [LN3, 0],
+          ]),
+          t2([
+            [LN3, 0],
+            [LN3, 0],
+          ]),
+          1,
+        ),
+      );
       expect(v[0]).toBeCloseTo(kl1, 6);
       expect(v[1]).toBeCloseTo(0, 6); // identical distributions
       // At T = 2 a teacher [2 ln 3, 0] has the same p_T; the student [0, 0] the same p_S;
@@ -62,7 +74,15 @@ describe('cross-entropies', () => {
 
   it('crossEntropy of [ln 3, 0] is −ln(3/4) for class 0 and −ln(1/4) for class 1', () => {
     tf.tidy(() => {
-      const v = read(crossEntropy(t2([[LN3, 0], [LN3, 0]]), tf.tensor1d([0, 1])));
+      const v = read(
+        crossEntropy(
+          t2([
+            [LN3, 0],
+            [LN3, 0],
+          ]),
+          tf.tensor1d([0, 1]),
+        ),
+      );
       expect(v[0]).toBeCloseTo(-Math.log(0.75), 6); // 0.2876821
       expect(v[1]).toBeCloseTo(-Math.log(0.25), 6); // 1.3862944
     });
@@ -110,7 +130,12 @@ describe('hinge (Continuation-KD Eq. 4)', () => {
 describe('intermediate-layer losses', () => {
   it('hiddenMse averages over real tokens and features: (1² + 2²)/(1 token · 2) = 2.5', () => {
     tf.tidy(() => {
-      const s = tf.tensor3d([[[1, 2], [3, 4]]]); // [1, 2, 2]
+      const s = tf.tensor3d([
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ]); // [1, 2, 2]
       const z = tf.zeros([1, 2, 2]) as tf.Tensor3D;
       expect(read(hiddenMse(s, z, t2([[1, 0]])))[0]).toBeCloseTo(2.5, 6);
       // Without a mask every position counts: (1 + 4 + 9 + 16)/4 = 7.5.
@@ -122,7 +147,18 @@ describe('intermediate-layer losses', () => {
     tf.tidy(() => {
       // Head 0 [[1,2],[3,4]], head 1 [[5,6],[7,8]]; only token 0 is real, so only pair (0,0):
       // (1² + 5²) / (1 pair · 2 heads) = 13.
-      const s = tf.tensor4d([[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]]);
+      const s = tf.tensor4d([
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [
+            [5, 6],
+            [7, 8],
+          ],
+        ],
+      ]);
       const z = tf.zeros([1, 2, 2, 2]) as tf.Tensor4D;
       expect(read(attentionScoreMse(s, z, t2([[1, 0]])))[0]).toBeCloseTo(13, 5);
       // All pairs: (1+4+9+16+25+36+49+64)/8 = 204/8 = 25.5.
@@ -134,7 +170,14 @@ describe('intermediate-layer losses', () => {
 
   it('linearProjection maps [1, 2] through W = [[1,0],[0,1],[1,1]] to [1, 2, 3]', () => {
     tf.tidy(() => {
-      const y = linearProjection(tf.tensor3d([[[1, 2]]]), t2([[1, 0], [0, 1], [1, 1]]));
+      const y = linearProjection(
+        tf.tensor3d([[[1, 2]]]),
+        t2([
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ]),
+      );
       expect(y.shape).toEqual([1, 1, 3]);
       expect(read(y)).toEqual([1, 2, 3]);
     });

@@ -57,6 +57,8 @@ export interface LossTerms {
 
 /** A method's own update on a batch that the student does not train on (e.g. a generator). */
 export interface AuxUpdate {
+  /** Stage label of its steps in the charts, e.g. 'generator'. */
+  readonly name: string;
   /** Whether the step `info` belongs to the method rather than the student. */
   owns(info: StepInfo): boolean;
   /** Runs the update; returns [loss, gradNorm, ...terms] as one kept tensor, and the term names. */

@@ -144,7 +144,12 @@ export async function withWeights<R>(
  * Rows `rows` of a cached [n·C] logits array as a [B, C] tensor; rows past rows.length (padding
  * of a short batch) are zeros. Call inside the step's tidy.
  */
-export function batchLogits(cache: Float32Array, C: number, rows: Int32Array, B: number): tf.Tensor2D {
+export function batchLogits(
+  cache: Float32Array,
+  C: number,
+  rows: Int32Array,
+  B: number,
+): tf.Tensor2D {
   const out = new Float32Array(B * C);
   rows.forEach((row, r) => out.set(cache.subarray(row * C, row * C + C), r * C));
   return tf.tensor2d(out, [B, C]);

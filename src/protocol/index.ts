@@ -43,6 +43,8 @@ export interface EvalPoint {
   loss: number;
   metrics: Partial<Record<MetricName, number>>;
   main: number;
+  /** The method's stage when it has several (the best checkpoint is kept per stage). */
+  stage?: string;
 }
 
 export interface Progress {
@@ -78,6 +80,10 @@ export interface RunPrepared {
   stepsPerEpoch: number;
   /** Share of training examples cut by maxLen truncation. */
   truncated: number;
+  /** KD runs: the frozen teacher's size and dev evaluation. */
+  teacher?: { params: number; dev: EvalPoint | null };
+  /** KD runs: the method's kind and stages (name and steps), in order. */
+  kd?: { method: string; stages: { name: string; steps: number }[] };
 }
 
 export type FromWorker =

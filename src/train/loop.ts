@@ -1,10 +1,26 @@
 // The training loop shared by the worker and the CLI: seeded epochs of fixed-shape batches, AdamW
 // with warm-up and linear decay, batched loss readback (never a sync read per step), dev evaluation
 // every N steps with the best checkpoint kept, pause / resume / stop, and a NaN guard.
+// With RunConfig.kd it distils: the frozen teacher (handed in, or trained first by this same loop)
+// has its logits cached once, and the method (src/kd) supplies the loss, its named terms and its
+// stages (a stage may restart from the best checkpoint with a fresh optimiser).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, RunConfig } from '../config/run-config';
 import { epochBatches, evalBatches, makeBatch, type BatchArrays } from '../data/batcher';
 import type { TaskData } from '../data/types';
+import { bertConfigOf } from '../kd/bert';
+import type { MethodRuntime, StagePlan, StepInfo } from '../kd/method';
+import { createMethod } from '../kd/registry';
+import type { KdSpec } from '../kd/spec';
+import {
+  batchLogits,
+  cachedLogits,
+  disposeTeacher,
+  takeFootprint,
+  teacherBundle,
+  type Footprint,
+  type TeacherBundle,
+} from '../kd/teacher';
 import {
   bertModel,
   dropoutSeed,
@@ -12,7 +28,9 @@ import {
   initBertParams,
   isNoDecay,
   type EmbeddingGrad,
+  type EncoderOutputs,
   type Model,
+  type ParamArray,
 } from '../model';
 import type { EvalPoint, Progress, RunPhase, RunPrepared, TrainPoint } from '../protocol';
 import { makeRng } from '../util/rng';
@@ -20,8 +38,8 @@ import { RunControl, yieldToEventLoop } from './control';
 import { evaluate } from './evaluate';
 import { AdamW } from './optimizer';
 import { prepareData, type PreparedData } from './prepare';
-import { buildSchedule } from './schedule';
-import { disposeBatch, taskLoss, toTensors, trainStep } from './step';
+import { buildSchedule, type Schedule } from './schedule';
+import { disposeBatch, taskLossPerExample, toTensors, trainStepTerms } from './step';
 
 export interface LoopHooks {
   phase?(phase: RunPhase, detail?: string): void;
@@ -38,6 +56,15 @@ export interface LoopOptions {
   flushMs?: number;
   control?: RunControl;
   hooks?: LoopHooks;
+  /**
+   * The frozen teacher of a KD run. Without it, a `kd.teacher` of source 'train' is trained first
+   * (and freed at the end); the caller keeps ownership of a teacher it hands in.
+   */
+  teacher?: TeacherBundle;
+  /** Initial values for some student parameters by name (e.g. MLM-pretrained encoder weights). */
+  initialWeights?: Map<string, ParamArray>;
+  /** Snapshot the weights every `every` steps (a teacher's footprints for Pro-KD). */
+  footprints?: { every: number; store: 'cpu' | 'gpu' };
 }
 
 export interface TrainResult {
@@ -50,6 +77,10 @@ export interface TrainResult {
   /** The trained model, holding the best checkpoint's weights. The caller disposes it. */
   model: Model;
   prepared: PreparedData;
+  /** KD runs: the teacher's dev evaluation. */
+  teacher: EvalPoint | null;
+  /** Snapshots taken with LoopOptions.footprints, in step order. */
+  footprints: Footprint[];
 }
 
 /** The embedding-gradient strategy for a backend (see EmbeddingGrad). */
@@ -67,6 +98,96 @@ function memoryStats(): { numTensors: number; numBytes: number } {
   return { numTensors: m.numTensors, numBytes: m.numBytesAllocatedInGPU ?? m.numBytes };
 }
 
+/** Where each stage starts (1-based step) and its learning-rate schedule. */
+interface StageClock {
+  starts: number[];
+  /** Learning rate at a global 1-based step (a new warm-up/decay at every fresh-optimiser stage). */
+  lr: Schedule;
+  /** The stage of a global 1-based step. */
+  at(step: number): StepInfo;
+}
+
+/** Lays the stages end to end; each fresh-optimiser stage restarts warm-up and linear decay. */
+export function stageClock(stages: StagePlan[], peak: number, warmupFrac: number): StageClock {
+  const starts: number[] = [];
+  let s = 1;
+  for (const st of stages) {
+    starts.push(s);
+    s += st.steps;
+  }
+  // Segments: a fresh-optimiser stage and the stages after it that keep its optimiser.
+  const segStart = stages.map((_, i) => {
+    let j = i;
+    while (j > 0 && !stages[j]!.freshOptimizer) j--;
+    return j;
+  });
+  const segSteps = stages.map((_, i) => {
+    let n = 0;
+    for (
+      let j = segStart[i]!;
+      j < stages.length && (j === segStart[i] || !stages[j]!.freshOptimizer);
+      j++
+    )
+      n += stages[j]!.steps;
+    return n;
+  });
+  const at = (step: number): StepInfo => {
+    let k = 0;
+    while (k + 1 < stages.length && step >= starts[k + 1]!) k++;
+    return { step, stage: k, stageStep: step - starts[k]! + 1, stageSteps: stages[k]!.steps };
+  };
+  const schedules = stages.map((_, i) =>
+    buildSchedule({
+      kind: 'warmupLinear',
+      peak,
+      warmup: Math.round(warmupFrac * segSteps[i]!),
+      total: segSteps[i]!,
+    }),
+  );
+  const lr: Schedule = (step) => {
+    const k = at(step).stage;
+    const seg = segStart[k]!;
+    return schedules[k]!(step - starts[seg]!);
+  };
+  return { starts, lr, at };
+}
+
+/** Trains the `kd.teacher` recipe with this same loop, on the same (possibly noised) data. */
+async function trainTeacher(
+  config: RunConfig,
+  data: TaskData,
+  opts: LoopOptions,
+): Promise<TeacherBundle> {
+  const ref = config.kd?.teacher;
+  if (ref?.source !== 'train') {
+    throw new Error(
+      "kd.teacher is 'provided' but no teacher was handed to the training loop; " +
+        "import one, or set kd.teacher.source to 'train'",
+    );
+  }
+  const teacherConfig: RunConfig = {
+    ...config,
+    name: `${config.name} (teacher)`,
+    model: ref.model,
+    train: ref.train,
+    kd: undefined,
+  };
+  const hooks = opts.hooks ?? {};
+  const r = await runTraining(teacherConfig, data, {
+    backend: opts.backend,
+    control: opts.control,
+    flushMs: opts.flushMs,
+    footprints: ref.footprintEvery > 0 ? { every: ref.footprintEvery, store: 'cpu' } : undefined,
+    hooks: {
+      progress: (p) =>
+        hooks.phase?.('preparing', `training the teacher: step ${p.step} of ${p.totalSteps}`),
+    },
+  });
+  const bundle = teacherBundle(r.model, r.footprints);
+  bundle.dev = r.best;
+  return bundle;
+}
+
 /** Trains an encoder on `data` as `config` says. Resolves when done or stopped. */
 export async function runTraining(
   config: RunConfig,
@@ -78,26 +199,86 @@ export async function runTraining(
   const flushMs = opts.flushMs ?? 100;
   const t = config.train;
   const start = performance.now();
+  const spec: KdSpec = config.kd?.method ?? { kind: 'none' };
 
   hooks.phase?.('preparing');
   const prepared = prepareData(config, data);
   const { train, dev, buckets, modelConfig, tokenizer } = prepared;
   const B = t.batchSize;
+  const pad = tokenizer.specialIds.pad;
   const stepsPerEpoch = Math.floor(train.n / B);
-  const model = bertModel(modelConfig, initBertParams(modelConfig, t.seed));
-  const { params } = model;
-  const optimizer = new AdamW(params.vars, t, isNoDecay);
-  const vars = [...params.vars.values()];
-  const lr = buildSchedule({
-    kind: 'warmupLinear',
-    peak: t.lr,
-    warmup: Math.round(t.warmup * t.steps),
-    total: t.steps,
-  });
   const embeddingGrad = embeddingGradFor(opts.backend, t.deterministic);
-  const devBatches = evalBatches(dev, B, buckets, tokenizer.specialIds.pad);
+  const devBatches = evalBatches(dev, B, buckets, pad);
+
+  // The teacher: handed in, or trained here first (and then ours to free).
+  let teacher: TeacherBundle | null = null;
+  const ownsTeacher = spec.kind !== 'none' && !opts.teacher;
+  let teacherLogits: Float32Array | null = null;
+  let model: Model | null = null;
+  let method: MethodRuntime | null = null;
+  try {
+    if (spec.kind !== 'none') {
+      hooks.phase?.('preparing', 'preparing the teacher');
+      teacher = opts.teacher ?? (await trainTeacher(config, data, opts));
+      checkTeacher(teacher.model, tokenizer.vocabSize);
+      if (teacher.dev === null) {
+        const tm = teacher.model;
+        const r = await evaluate(
+          (b) => evalLogits(tm, b),
+          data.spec,
+          devBatches,
+          dev.n,
+          dev.labels,
+        );
+        teacher.dev = { step: 0, loss: r.loss, metrics: r.metrics, main: r.main };
+      }
+      teacherLogits = await cachedLogits(teacher, train, B, buckets, pad);
+    }
+    model = bertModel(modelConfig, initBertParams(modelConfig, t.seed));
+    if (opts.initialWeights) loadWeights(model, opts.initialWeights);
+    const bundle = teacher;
+    method = await createMethod(spec, {
+      task: data.spec,
+      teacher,
+      teacherLogits,
+      student: model,
+      studentConfig: modelConfig,
+      train,
+      totalSteps: t.steps,
+      stepsPerEpoch,
+      batchSize: B,
+      seed: t.seed,
+      footprintLogits: async (i) => {
+        const f = bundle?.footprints[i];
+        if (!bundle || !f) throw new Error(`The teacher has no footprint ${i}`);
+        return cachedLogits(bundle, train, B, buckets, pad, f);
+      },
+    });
+    const covered = method.stages.reduce((n, st) => n + st.steps, 0);
+    if (covered !== t.steps) {
+      throw new Error(
+        `Method '${spec.kind}': its stages cover ${covered} steps, the run has ${t.steps}`,
+      );
+    }
+  } catch (e) {
+    method?.dispose();
+    model?.dispose();
+    if (teacher && ownsTeacher) disposeTeacher(teacher);
+    throw e;
+  }
+  const student: Model = model;
+  const kd: MethodRuntime = method;
+  const { params } = student;
+  const stages = kd.stages;
+  const clock = stageClock(stages, t.lr, t.warmup);
+  const multiStage = stages.length > 1;
+  const trainable = new Map([...params.vars, ...kd.extraVars]);
+  const vars = [...trainable.values()];
+  let optimizer = new AdamW(trainable, t, isNoDecay);
+  const C = data.spec.kind === 'regression' ? 1 : data.spec.numLabels;
+
   hooks.prepared?.({
-    params: model.summary().params,
+    params: student.summary().params,
     vocabSize: tokenizer.vocabSize,
     seqLen: config.tokenizer.maxLen,
     trainExamples: train.n,
@@ -105,16 +286,22 @@ export async function runTraining(
     totalSteps: t.steps,
     stepsPerEpoch,
     truncated: train.truncated / Math.max(1, train.n),
+    ...(teacher ? { teacher: { params: teacher.model.summary().params, dev: teacher.dev } } : {}),
+    ...(config.kd
+      ? { kd: { method: spec.kind, stages: stages.map((s) => ({ name: s.name, steps: s.steps })) } }
+      : {}),
   });
 
   const trainPoints: TrainPoint[] = [];
   const evals: EvalPoint[] = [];
-  // Best dev result and a GPU-side copy of its weights (no readback).
+  const footprints: Footprint[] = [];
+  // Best dev result of the current stage and a GPU-side copy of its weights (no readback).
   const kept: { best: EvalPoint | null; weights: Map<string, tf.Tensor> | null } = {
     best: null,
     weights: null,
   };
-  const pending: { step: number; lr: number; t: tf.Tensor1D }[] = [];
+  const pending: { step: number; lr: number; stage?: string; names: string[]; t: tf.Tensor1D }[] =
+    [];
   let firstReadAt: number | null = null;
   let stepsAtFirstRead = 0;
   let stepsRead = 0;
@@ -139,19 +326,28 @@ export async function runTraining(
     };
   };
 
-  // Reads back every pending [loss, gradNorm] in one transfer.
+  // Reads back every pending [loss, gradNorm, ...terms] in one transfer.
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
     const batch = pending.splice(0, pending.length);
-    const stacked = tf.stack(batch.map((p) => p.t));
-    const values = await stacked.data(); // GPU→CPU sync point, once per flush
-    tf.dispose([stacked, ...batch.map((p) => p.t)]);
-    const points = batch.map((p, i) => ({
-      step: p.step,
-      lr: p.lr,
-      loss: values[2 * i]!,
-      gradNorm: values[2 * i + 1]!,
-    }));
+    const joined = tf.concat(batch.map((p) => p.t));
+    const values = await joined.data(); // GPU→CPU sync point, once per flush
+    tf.dispose([joined, ...batch.map((p) => p.t)]);
+    let o = 0;
+    const points = batch.map((p) => {
+      const point: TrainPoint = {
+        step: p.step,
+        lr: p.lr,
+        loss: values[o]!,
+        gradNorm: values[o + 1]!,
+      };
+      if (p.names.length > 0) {
+        point.terms = Object.fromEntries(p.names.map((n, i) => [n, values[o + 2 + i]!]));
+      }
+      if (p.stage !== undefined) point.stage = p.stage;
+      o += 2 + p.names.length;
+      return point;
+    });
     const bad = points.find((p) => !Number.isFinite(p.loss) || !Number.isFinite(p.gradNorm));
     if (bad) {
       throw new TrainingError(
@@ -171,9 +367,16 @@ export async function runTraining(
     lastFlush = performance.now();
   };
 
-  const runEval = async (step: number): Promise<void> => {
-    const r = await evaluate((b) => evalLogits(model, b), data.spec, devBatches, dev.n, dev.labels);
+  const runEval = async (step: number, stage: number): Promise<void> => {
+    const r = await evaluate(
+      (b) => evalLogits(student, b),
+      data.spec,
+      devBatches,
+      dev.n,
+      dev.labels,
+    );
     const point: EvalPoint = { step, loss: r.loss, metrics: r.metrics, main: r.main };
+    if (multiStage) point.stage = stages[stage]!.name;
     evals.push(point);
     if (kept.best === null || point.main > kept.best.main) {
       kept.best = point;
@@ -183,6 +386,20 @@ export async function runTraining(
     hooks.evaluated?.(point);
   };
 
+  /** Enters stage k: maybe restore the previous stage's best, then a fresh best (and optimiser). */
+  const enterStage = (k: number): void => {
+    const plan = stages[k]!;
+    if (plan.fromBest && kept.weights !== null) params.restore(kept.weights);
+    kept.weights?.forEach((w) => w.dispose());
+    kept.weights = null;
+    kept.best = null;
+    if (plan.freshOptimizer) {
+      optimizer.dispose();
+      optimizer = new AdamW(trainable, t, isNoDecay);
+    }
+  };
+
+  const labelsOverride = kd.labels;
   let stopped = false;
   try {
     hooks.phase?.('compiling', 'first step compiles the kernels');
@@ -197,43 +414,68 @@ export async function runTraining(
         stopped = true;
         break;
       }
+      const info = clock.at(step);
+      if (info.stageStep === 1 && info.stage > 0) enterStage(info.stage);
       const within = (step - 1) % stepsPerEpoch;
       if (within === 0) {
         epoch = Math.floor((step - 1) / stepsPerEpoch) + 1;
         epochOrder = epochBatches(train, B, makeRng(t.seed, 1000 + epoch));
       }
-      const batch: BatchArrays = makeBatch(
-        train,
-        epochOrder[within]!,
-        B,
-        buckets,
-        tokenizer.specialIds.pad,
-      );
+      const rows = epochOrder[within]!;
+      const batch: BatchArrays = makeBatch(train, rows, B, buckets, pad);
+      if (labelsOverride) rows.forEach((row, r) => (batch.labels[r] = labelsOverride[row]!));
       const tb = toTensors(batch);
-      const rate = lr(step - 1);
-      const out = trainStep(
-        vars,
-        optimizer,
-        () => {
-          const o = model.forward(tb, {
-            training: true,
-            dropoutSeed: dropoutSeed(t.seed, step),
-            embeddingGrad,
-          });
-          return taskLoss(o.logits, tb.labels, data.spec.kind);
-        },
-        rate,
-      );
+      const rate = clock.lr(step);
+      const stageName = multiStage || kd.aux ? stages[info.stage]!.name : undefined;
+      if (kd.aux?.owns(info)) {
+        const out = kd.aux.run({ info, batch: tb, rows });
+        pending.push({ step, lr: 0, stage: kd.aux.name, names: out.names, t: out.values });
+      } else {
+        const out = trainStepTerms(
+          vars,
+          optimizer,
+          () => {
+            const o = student.forward(tb, {
+              training: true,
+              dropoutSeed: dropoutSeed(t.seed, step),
+              embeddingGrad,
+            });
+            let live: EncoderOutputs | null = null;
+            const tm = teacher?.model;
+            return kd.loss({
+              info,
+              batch: tb,
+              rows,
+              student: o,
+              teacherLogits: () => {
+                if (!teacherLogits) throw new Error(`Method '${spec.kind}' has no teacher`);
+                return batchLogits(teacherLogits, C, rows, B);
+              },
+              teacherOutputs: () => {
+                if (!tm) throw new Error(`Method '${spec.kind}' has no teacher`);
+                live ??= tm.forward(tb, { training: false, embeddingGrad });
+                return live;
+              },
+              taskLoss: (logits) => taskLossPerExample(logits, tb.labels, data.spec.kind),
+            });
+          },
+          rate,
+        );
+        pending.push({ step, lr: rate, stage: stageName, names: out.names, t: out.values });
+      }
       disposeBatch(tb);
-      pending.push({ step, lr: rate, t: out });
       if (step === 1 || performance.now() - lastFlush >= flushMs) {
         await flush();
         await yieldToEventLoop();
       }
-      if (step % t.evalEvery === 0 || step === t.steps) {
+      const stageEnd = info.stageStep === info.stageSteps;
+      if (step % t.evalEvery === 0 || stageEnd) {
         await flush();
-        await runEval(step);
+        await runEval(step, info.stage);
         hooks.progress?.(progress(step));
+      }
+      if (opts.footprints && step % opts.footprints.every === 0) {
+        footprints.push(await takeFootprint(student, step, opts.footprints.store));
       }
     }
     await flush();
@@ -241,7 +483,12 @@ export async function runTraining(
     pending.forEach((p) => p.t.dispose());
     kept.weights?.forEach((w) => w.dispose());
     optimizer.dispose();
-    model.dispose();
+    kd.dispose();
+    student.dispose();
+    if (teacher && ownsTeacher) disposeTeacher(teacher);
+    footprints.forEach(
+      (f) => f.weights.kind === 'gpu' && f.weights.tensors.forEach((x) => x.dispose()),
+    );
     throw e;
   }
   const final = evals.length > 0 ? evals[evals.length - 1]! : null;
@@ -250,6 +497,45 @@ export async function runTraining(
     kept.weights.forEach((w) => w.dispose());
   }
   optimizer.dispose();
+  kd.dispose();
+  const teacherDev = teacher?.dev ?? null;
+  if (teacher && ownsTeacher) disposeTeacher(teacher);
   const wallSec = (performance.now() - start) / 1000;
-  return { best: kept.best, final, train: trainPoints, evals, stopped, wallSec, model, prepared };
+  return {
+    best: kept.best,
+    final,
+    train: trainPoints,
+    evals,
+    stopped,
+    wallSec,
+    model: student,
+    prepared,
+    teacher: teacherDev,
+    footprints,
+  };
+}
+
+/** Checks a teacher can read the student's token ids (same vocabulary size, when knowable). */
+function checkTeacher(model: Model, vocabSize: number): void {
+  const c = bertConfigOf(model);
+  if (c && c.vocabSize !== vocabSize) {
+    throw new Error(
+      `The teacher's vocabulary has ${c.vocabSize} tokens, the student's tokenizer ${vocabSize}: ` +
+        'teacher and student must share one tokenizer (use the teacher\'s vocabulary with tokenizer.vocab "provided")',
+    );
+  }
+}
+
+/** Copies named arrays into a model's parameters (names it lacks are an error; shapes must match). */
+function loadWeights(model: Model, weights: Map<string, ParamArray>): void {
+  tf.tidy(() => {
+    for (const [name, a] of weights) {
+      const v = model.params.vars.get(name);
+      if (!v) throw new Error(`Initial weight '${name}' matches no parameter of the model`);
+      if (v.shape.join('x') !== a.shape.join('x')) {
+        throw new Error(`Initial weight '${name}' has shape [${a.shape}], the model [${v.shape}]`);
+      }
+      v.assign(tf.tensor(a.data, a.shape, 'float32'));
+    }
+  });
 }

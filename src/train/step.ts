@@ -69,3 +69,38 @@ export function trainStep(
     return tf.stack([value, norm]) as tf.Tensor1D;
   });
 }
+
+/** A loss with named parts (KD methods: total plus e.g. { ce, kd, hidden }). */
+export interface LossParts {
+  total: tf.Scalar;
+  terms: Record<string, tf.Scalar>;
+}
+
+/**
+ * One step like `trainStep`, for a loss with named terms: returns [loss, gradNorm, ...terms] as
+ * one kept tensor (terms in `names` order) for the loop's batched readback. Gradients are taken
+ * with respect to `vars` only, so a frozen teacher's variables are never touched.
+ */
+export function trainStepTerms(
+  vars: tf.Variable[],
+  optimizer: AdamW,
+  loss: () => LossParts,
+  lr: number,
+): { values: tf.Tensor1D; names: string[] } {
+  let names: string[] = [];
+  const values = tf.tidy(() => {
+    let terms: tf.Scalar[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const parts = loss();
+      names = Object.keys(parts.terms);
+      // Kept so they outlive variableGrads' own scope; disposed below once stacked.
+      terms = names.map((n) => tf.keep(parts.terms[n]!));
+      return parts.total;
+    }, vars);
+    const norm = optimizer.apply(grads, lr);
+    const out = tf.stack([value, norm, ...terms]) as tf.Tensor1D;
+    tf.dispose(terms);
+    return out;
+  });
+  return { values, names };
+}
