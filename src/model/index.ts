@@ -6,3 +6,5 @@ export * from './embeddings';
 export * from './attention';
 export * from './encoder';
 export * from './model';
+export * from './kronecker';
+export * from './kron-bert';
