@@ -8,6 +8,15 @@ export const KD_DEFAULTS: { [K in KdKind]: SpecOf[K] } = {
   none: { kind: 'none' },
   // Glitter's official vanilla-KD defaults (alpha_true 0.5, temperature 2.0; dossier §2.2).
   vanilla: { kind: 'vanilla', temperature: 2, alpha: 0.5 },
+  // KroneckerBERT Eq. 14: every term with weight 1; L_Logit as T²·KL at T = 1 [I].
+  intermediate: {
+    kind: 'intermediate',
+    layerMap: 'uniform',
+    weights: { embedding: 1, hidden: 1, attention: 1, logits: 1, ce: 1 },
+    temperature: 1,
+    maskPadding: true,
+    projection: 'shared',
+  },
 };
 
 /** A fresh copy of a method's defaults. */

@@ -1,5 +1,6 @@
 // The exhaustive registry of KD methods (STYLE R4): one entry per KdSpec kind, so adding a kind
 // without its module fails to compile, and there is no string lookup that can miss at runtime.
+import { intermediate } from './algorithms/intermediate';
 import { none } from './algorithms/none';
 import { vanilla } from './algorithms/vanilla';
 import type { MethodEnv, MethodImpl, MethodRuntime } from './method';
@@ -11,6 +12,7 @@ export type SpecOf = { [K in KdKind]: Extract<KdSpec, { kind: K }> };
 export const KD_ALGORITHMS: { [K in KdKind]: MethodImpl<SpecOf[K]> } = {
   none,
   vanilla,
+  intermediate,
 };
 
 /** Builds the runtime of a method spec (a correlated lookup: the kind picks its own module). */

@@ -7,6 +7,7 @@ import type { RunConfig } from '../config/run-config';
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const unit = z.number().min(0).max(1);
 const temperature = z.number().gt(0).max(100);
+const weight = z.number().min(0).max(1000);
 
 const modelArch = z.strictObject({
   layers: int(1, 24),
@@ -35,6 +36,20 @@ const trainConfig = z.strictObject({
 export const kdSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('none') }),
   z.strictObject({ kind: z.literal('vanilla'), temperature, alpha: unit }),
+  z.strictObject({
+    kind: z.literal('intermediate'),
+    layerMap: z.union([z.literal('uniform'), z.array(z.tuple([int(0, 48), int(0, 48)])).min(1)]),
+    weights: z.strictObject({
+      embedding: weight,
+      hidden: weight,
+      attention: weight,
+      logits: weight,
+      ce: weight,
+    }),
+    temperature,
+    maskPadding: z.boolean(),
+    projection: z.enum(['shared', 'per-layer']),
+  }),
 ]);
 
 export const teacherRefSchema = z.discriminatedUnion('source', [

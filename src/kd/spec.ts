@@ -21,8 +21,30 @@ export interface VanillaSpec {
   alpha: number;
 }
 
+/** A hidden-state pair [teacher index, student index]; index 0 is the embedding output. */
+export type LayerPair = [teacher: number, student: number];
+
+/**
+ * Intermediate-layer KD: KroneckerBERT's task-stage loss (Tahaei et al., NAACL 2022, Eq. 14:
+ * L_Emb + L_Att + L_FFN + L_Logit + L_Student) with TinyBERT's layer map and width projection
+ * (Jiao et al. 2020). Attention is matched on the pre-softmax scores QKᵀ/√d_k (Eq. 9).
+ */
+export interface IntermediateSpec {
+  kind: 'intermediate';
+  /** Pairs of hidden-state indices, or TinyBERT's uniform map (m ↔ m·L_T/L_S, and 0 ↔ 0). */
+  layerMap: 'uniform' | LayerPair[];
+  /** Weights of the five terms (KroneckerBERT: all 1). */
+  weights: { embedding: number; hidden: number; attention: number; logits: number; ce: number };
+  /** Temperature of L_Logit = T²·KL (KroneckerBERT does not give L_Logit's form; [I]). */
+  temperature: number;
+  /** Leave padding out of the hidden and attention MSEs (not described by the papers; [I]). */
+  maskPadding: boolean;
+  /** One W_h for every layer (TinyBERT's code) or one per mapped pair; used when widths differ. */
+  projection: 'shared' | 'per-layer';
+}
+
 /** Every distillation method, by `kind`. The registry (./registry) maps each kind to its module. */
-export type KdSpec = NoneSpec | VanillaSpec;
+export type KdSpec = NoneSpec | VanillaSpec | IntermediateSpec;
 
 export type KdKind = KdSpec['kind'];
 

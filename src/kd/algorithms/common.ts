@@ -1,5 +1,6 @@
 // Checks and small helpers shared by the method modules: what a method requires of the task and
 // the teacher, with errors that say which method needs what.
+import * as tf from '@tensorflow/tfjs';
 import type { TaskSpec } from '../../data/types';
 import type { MethodEnv } from '../method';
 
@@ -19,4 +20,17 @@ export function requireTeacherLogits(env: MethodEnv, method: string): Float32Arr
     throw new Error(`${method} needs a teacher: set kd.teacher in the run config`);
   }
   return env.teacherLogits;
+}
+
+let counter = 0;
+
+/**
+ * A trainable variable a method owns (projections, heads), initialised from `init` (which it
+ * takes over). tfjs wants globally unique names; the readable name stays in front.
+ */
+export function kdVariable<R extends tf.Rank>(name: string, init: tf.Tensor<R>): tf.Variable<R> {
+  counter += 1;
+  const v = tf.variable(init, true, `${name}#kd${counter}`);
+  init.dispose();
+  return v;
 }
