@@ -17,6 +17,24 @@ export const KD_DEFAULTS: { [K in KdKind]: SpecOf[K] } = {
     maskPadding: true,
     projection: 'shared',
   },
+  // Official code's argparse defaults (n1 = 10, n2 = 3, τ_max = 10) and F.mse_loss.
+  annealing: {
+    kind: 'annealing',
+    tauMax: 10,
+    phase1Units: 10,
+    phase2Units: 3,
+    classReduction: 'mean',
+  },
+  // Paper's GLUE setting (T_max 10, 30 epochs, ψ(i) = i/40 up to 20 then 1); margin ours [I].
+  continuation: {
+    kind: 'continuation',
+    tMax: 10,
+    units: 30,
+    margin: 0.1,
+    psiRampUnits: 20,
+    psiRampTo: 0.5,
+    classReduction: 'mean',
+  },
 };
 
 /** A fresh copy of a method's defaults. */

@@ -1,5 +1,7 @@
 // The exhaustive registry of KD methods (STYLE R4): one entry per KdSpec kind, so adding a kind
 // without its module fails to compile, and there is no string lookup that can miss at runtime.
+import { annealing } from './algorithms/annealing';
+import { continuation } from './algorithms/continuation';
 import { intermediate } from './algorithms/intermediate';
 import { none } from './algorithms/none';
 import { vanilla } from './algorithms/vanilla';
@@ -13,6 +15,8 @@ export const KD_ALGORITHMS: { [K in KdKind]: MethodImpl<SpecOf[K]> } = {
   none,
   vanilla,
   intermediate,
+  annealing,
+  continuation,
 };
 
 /** Builds the runtime of a method spec (a correlated lookup: the kind picks its own module). */

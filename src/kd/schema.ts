@@ -8,6 +8,7 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const unit = z.number().min(0).max(1);
 const temperature = z.number().gt(0).max(100);
 const weight = z.number().min(0).max(1000);
+const classReduction = z.enum(['mean', 'sum']);
 
 const modelArch = z.strictObject({
   layers: int(1, 24),
@@ -50,6 +51,22 @@ export const kdSpecSchema = z.discriminatedUnion('kind', [
     maskPadding: z.boolean(),
     projection: z.enum(['shared', 'per-layer']),
   }),
+  z.strictObject({
+    kind: z.literal('annealing'),
+    tauMax: int(1, 1000),
+    phase1Units: int(1, 100_000),
+    phase2Units: int(1, 100_000),
+    classReduction,
+  }),
+  z.strictObject({
+    kind: z.literal('continuation'),
+    tMax: int(1, 1000),
+    units: int(1, 100_000),
+    margin: z.number().min(0),
+    psiRampUnits: int(1, 100_000),
+    psiRampTo: unit,
+    classReduction,
+  }),
 ]);
 
 export const teacherRefSchema = z.discriminatedUnion('source', [
@@ -76,6 +93,25 @@ export function checkKdConfig(c: RunConfig): ConfigError[] {
     errors.push({
       path: 'kd.teacher',
       message: `kd.method '${kd.method.kind}' distils from a teacher: set kd.teacher`,
+    });
+  }
+  const m = kd.method;
+  if (m.kind === 'annealing' && m.phase1Units < m.tauMax) {
+    errors.push({
+      path: 'kd.method.phase1Units',
+      message: `Annealing-KD needs phase1Units (${m.phase1Units}) ≥ tauMax (${m.tauMax}): one annealing level per unit at least`,
+    });
+  }
+  if (m.kind === 'continuation' && m.units < m.tMax) {
+    errors.push({
+      path: 'kd.method.units',
+      message: `Continuation-KD needs units (${m.units}) ≥ tMax (${m.tMax})`,
+    });
+  }
+  if (m.kind === 'continuation' && m.psiRampUnits > m.units) {
+    errors.push({
+      path: 'kd.method.psiRampUnits',
+      message: `psiRampUnits (${m.psiRampUnits}) cannot exceed units (${m.units})`,
     });
   }
   const t = kd.teacher;

@@ -3,6 +3,7 @@
 // or tensors, so it lives inside RunConfig, crosses the worker boundary and is encoded in URLs.
 // Each member's doc names the paper; the defaults (KD_DEFAULTS in ./defaults) are the paper's.
 import type { ModelArch, TrainConfig } from '../config/run-config';
+import type { ClassReduction } from './losses';
 
 /** No distillation: the task loss alone. The baseline every comparison table starts from. */
 export interface NoneSpec {
@@ -43,8 +44,46 @@ export interface IntermediateSpec {
   projection: 'shared' | 'per-layer';
 }
 
+/**
+ * Annealing-KD (Jafari et al., EACL 2021, arXiv:2104.07163; code huawei-noah/Efficient-NLP).
+ * Phase 1: MSE between z_S and Φ·z_T, Φ growing 1/τ_max → 1 by the code's epoch schedule
+ * (clamped at 1); phase 2: hard labels from the best phase-1 checkpoint with a new optimiser.
+ * The run's steps are split n1 : n2 and each phase into its units (the code's epochs).
+ */
+export interface AnnealingSpec {
+  kind: 'annealing';
+  /** τ_max, the number of annealing levels (code default 10; README GLUE run 7). */
+  tauMax: number;
+  /** n1, phase-1 length in units (code default 10); must be ≥ τ_max. */
+  phase1Units: number;
+  /** n2, phase-2 length in units (code default 3). */
+  phase2Units: number;
+  /** Squared error over classes: 'mean' = the code's F.mse_loss, 'sum' = the paper's ‖·‖²₂. */
+  classReduction: ClassReduction;
+}
+
+/**
+ * Continuation-KD (Jafari et al., Findings of EMNLP 2022, arXiv:2212.05998):
+ * L = ψ(i)·CE + (1 − ψ(i))·max(0, ‖z_S − φ(T_i)·z_T‖² − m·φ(T_i)) with Algorithm 1's T schedule
+ * over the run's `units` (the paper's epochs, n = 30), T clamped at 1.
+ */
+export interface ContinuationSpec {
+  kind: 'continuation';
+  /** T_max (paper: 10). */
+  tMax: number;
+  /** n, the run split into this many units, the paper's epochs (30); must be ≥ T_max. */
+  units: number;
+  /** Margin m of the hinge (not reported by the paper; ours [I]), in the class reduction's units. */
+  margin: number;
+  /** ψ ramps linearly to `psiRampTo` over this many units, then jumps to 1 (paper: 20, 0.5). */
+  psiRampUnits: number;
+  psiRampTo: number;
+  /** Squared error over classes ('mean' matches Annealing-KD's code; 'sum' the paper's ‖·‖²₂). */
+  classReduction: ClassReduction;
+}
+
 /** Every distillation method, by `kind`. The registry (./registry) maps each kind to its module. */
-export type KdSpec = NoneSpec | VanillaSpec | IntermediateSpec;
+export type KdSpec = NoneSpec | VanillaSpec | IntermediateSpec | AnnealingSpec | ContinuationSpec;
 
 export type KdKind = KdSpec['kind'];
 

@@ -1,9 +1,13 @@
 // Fixtures for the KD tests (not used by the app): a toy task a one-layer BERT learns in a few
 // dozen steps, run configs for a tiny teacher and a tinier student, and a trained-teacher helper.
+import * as tf from '@tensorflow/tfjs';
 import { defaultRunConfig } from '../config/defaults';
 import type { ModelArch, RunConfig, TrainConfig } from '../config/run-config';
 import type { TaskData } from '../data/types';
+import type { Model, Params } from '../model';
 import { makeRng } from '../util/rng';
+import { crossEntropy } from './losses';
+import type { MethodEnv, StepInfo, StepInputs } from './method';
 
 /** Label 1 iff "good" appears (anywhere) among filler words; 'bad' marks label 0. */
 export function toyTask(seed: number, n: number, nDev: number): TaskData {
@@ -77,3 +81,85 @@ export function toyConfig(steps: number, kd?: RunConfig['kd']): RunConfig {
   if (kd) c.kd = kd;
   return c;
 }
+
+/**
+ * StepInputs for calling a method's loss directly: only logits are real; `teacherLogits` null
+ * makes any teacher access throw (to prove a stage does not consult the teacher).
+ */
+export function fakeStepInputs(o: {
+  logits: tf.Tensor2D;
+  teacherLogits: tf.Tensor2D | null;
+  labels: tf.Tensor1D;
+  info: StepInfo;
+}): StepInputs {
+  const [B] = o.logits.shape;
+  const mask = tf.ones([B, 1]) as tf.Tensor2D;
+  return {
+    info: o.info,
+    batch: {
+      ids: tf.zeros([B, 1], 'int32') as tf.Tensor2D,
+      typeIds: tf.zeros([B, 1], 'int32') as tf.Tensor2D,
+      mask,
+      labels: o.labels,
+    },
+    rows: Int32Array.from({ length: B }, (_, i) => i),
+    student: { logits: o.logits, hidden: [], scores: [], attentions: [], pooled: o.logits, mask },
+    teacherLogits: () => {
+      if (!o.teacherLogits) throw new Error('teacher consulted');
+      return o.teacherLogits;
+    },
+    teacherOutputs: () => {
+      throw new Error('teacher consulted');
+    },
+    taskLoss: (logits) => crossEntropy(logits, o.labels),
+  };
+}
+
+/** A MethodEnv for building a method outside the loop (teacher logits given, no real models). */
+export function fakeEnv(o: {
+  totalSteps: number;
+  teacherLogits?: Float32Array;
+  seed?: number;
+}): MethodEnv {
+  const dummy = toyTask(1, 2, 2);
+  return {
+    task: dummy.spec,
+    teacher: o.teacherLogits
+      ? { model: NO_MODEL, footprints: [], dev: null, cache: new Map() }
+      : null,
+    teacherLogits: o.teacherLogits ?? null,
+    student: NO_MODEL,
+    studentConfig: null,
+    train: {
+      n: 0,
+      maxLen: 1,
+      ids: new Int32Array(0),
+      typeIds: new Int32Array(0),
+      lengths: new Int32Array(0),
+      labels: new Float32Array(0),
+      truncated: 0,
+    },
+    totalSteps: o.totalSteps,
+    stepsPerEpoch: 1,
+    batchSize: 1,
+    seed: o.seed ?? 1,
+    footprintLogits: async () => {
+      throw new Error('no footprints');
+    },
+  };
+}
+
+/** A Model placeholder for fakeEnv; any use throws. */
+const NO_MODEL: Model = {
+  kind: 'bert',
+  get params(): Params {
+    throw new Error('fake model');
+  },
+  forward: () => {
+    throw new Error('fake model');
+  },
+  summary: () => {
+    throw new Error('fake model');
+  },
+  dispose: () => {},
+};
