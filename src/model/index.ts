@@ -8,3 +8,6 @@ export * from './encoder';
 export * from './model';
 export * from './kronecker';
 export * from './kron-bert';
+export * from './nkp';
+export * from './kron-init';
+export { symmetricEigen } from './linalg';
