@@ -35,6 +35,15 @@ export const KD_DEFAULTS: { [K in KdKind]: SpecOf[K] } = {
     psiRampTo: 0.5,
     classReduction: 'mean',
   },
+  // Reference interpretation (dossier §5.1) [I]: vanilla KD's loss against 4 footprints.
+  'pro-kd': {
+    kind: 'pro-kd',
+    checkpoints: 4,
+    finalShare: 0,
+    loss: 'kl',
+    temperature: 2,
+    alpha: 0.5,
+  },
 };
 
 /** A fresh copy of a method's defaults. */

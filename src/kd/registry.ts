@@ -4,6 +4,7 @@ import { annealing } from './algorithms/annealing';
 import { continuation } from './algorithms/continuation';
 import { intermediate } from './algorithms/intermediate';
 import { none } from './algorithms/none';
+import { proKd } from './algorithms/pro-kd';
 import { vanilla } from './algorithms/vanilla';
 import type { MethodEnv, MethodImpl, MethodRuntime } from './method';
 import type { KdKind, KdSpec } from './spec';
@@ -17,6 +18,7 @@ export const KD_ALGORITHMS: { [K in KdKind]: MethodImpl<SpecOf[K]> } = {
   intermediate,
   annealing,
   continuation,
+  'pro-kd': proKd,
 };
 
 /** Builds the runtime of a method spec (a correlated lookup: the kind picks its own module). */

@@ -67,6 +67,14 @@ export const kdSpecSchema = z.discriminatedUnion('kind', [
     psiRampTo: unit,
     classReduction,
   }),
+  z.strictObject({
+    kind: z.literal('pro-kd'),
+    checkpoints: int(1, 1000),
+    finalShare: z.number().min(0).lt(1),
+    loss: z.enum(['kl', 'mse']),
+    temperature,
+    alpha: unit,
+  }),
 ]);
 
 export const teacherRefSchema = z.discriminatedUnion('source', [
@@ -113,6 +121,14 @@ export function checkKdConfig(c: RunConfig): ConfigError[] {
       path: 'kd.method.psiRampUnits',
       message: `psiRampUnits (${m.psiRampUnits}) cannot exceed units (${m.units})`,
     });
+  }
+  if (m.kind === 'pro-kd' && m.checkpoints > 1 && kd.teacher?.source === 'train') {
+    if (kd.teacher.footprintEvery === 0) {
+      errors.push({
+        path: 'kd.teacher.footprintEvery',
+        message: `Pro-KD follows ${m.checkpoints} teacher checkpoints: set kd.teacher.footprintEvery > 0 so the teacher saves them`,
+      });
+    }
   }
   const t = kd.teacher;
   if (t?.source === 'train' && t.model.hidden % t.model.heads !== 0) {

@@ -82,8 +82,27 @@ export interface ContinuationSpec {
   classReduction: ClassReduction;
 }
 
+/**
+ * Pro-KD (Rezagholizadeh et al., COLING 2022, arXiv:2110.08532), in the dossier's reference
+ * interpretation (§5.1; the paper's algorithm is not available): distil from the teacher's
+ * footprints (snapshots saved while it trained, kd.teacher.footprintEvery), early to final.
+ */
+export interface ProKdSpec {
+  kind: 'pro-kd';
+  /** K, the teacher checkpoints followed, the final teacher included (evenly spaced), >= 1. */
+  checkpoints: number;
+  /** Share of the run on the final teacher alone after the footprint segments, [0, 1). */
+  finalShare: number;
+  /** Distillation loss against the current footprint: vanilla KD's KL (T²) or logit MSE. */
+  loss: 'kl' | 'mse';
+  temperature: number;
+  /** Weight of the hard-label CE, [0, 1]; the distillation term gets 1 − α. */
+  alpha: number;
+}
+
 /** Every distillation method, by `kind`. The registry (./registry) maps each kind to its module. */
-export type KdSpec = NoneSpec | VanillaSpec | IntermediateSpec | AnnealingSpec | ContinuationSpec;
+export type KdSpec =
+  NoneSpec | VanillaSpec | IntermediateSpec | AnnealingSpec | ContinuationSpec | ProKdSpec;
 
 export type KdKind = KdSpec['kind'];
 

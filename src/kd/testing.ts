@@ -119,14 +119,19 @@ export function fakeStepInputs(o: {
 export function fakeEnv(o: {
   totalSteps: number;
   teacherLogits?: Float32Array;
+  /** Cached logits of each footprint (the teacher gets that many placeholder footprints). */
+  footprints?: Float32Array[];
   seed?: number;
 }): MethodEnv {
   const dummy = toyTask(1, 2, 2);
+  const fps = o.footprints ?? [];
+  const footprints = fps.map((_, i) => ({
+    step: i + 1,
+    weights: { kind: 'cpu' as const, arrays: new Map() },
+  }));
   return {
     task: dummy.spec,
-    teacher: o.teacherLogits
-      ? { model: NO_MODEL, footprints: [], dev: null, cache: new Map() }
-      : null,
+    teacher: o.teacherLogits ? { model: NO_MODEL, footprints, dev: null, cache: new Map() } : null,
     teacherLogits: o.teacherLogits ?? null,
     student: NO_MODEL,
     studentConfig: null,
@@ -143,8 +148,10 @@ export function fakeEnv(o: {
     stepsPerEpoch: 1,
     batchSize: 1,
     seed: o.seed ?? 1,
-    footprintLogits: async () => {
-      throw new Error('no footprints');
+    footprintLogits: async (i) => {
+      const f = fps[i];
+      if (!f) throw new Error(`no footprint ${i}`);
+      return f;
     },
   };
 }
