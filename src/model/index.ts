@@ -11,3 +11,4 @@ export * from './kron-bert';
 export * from './nkp';
 export * from './kron-init';
 export { symmetricEigen } from './linalg';
+export * from './students';
