@@ -87,9 +87,16 @@ export const teacherRefSchema = z.discriminatedUnion('source', [
   z.strictObject({ source: z.literal('provided') }),
 ]);
 
+export const swaSchema = z.strictObject({
+  start: z.number().min(0).max(10),
+  every: int(1, 1_000_000),
+  lrScale: z.number().min(0).max(100),
+});
+
 export const kdConfigSchema = z.strictObject({
   method: kdSpecSchema,
   teacher: teacherRefSchema.optional(),
+  swa: swaSchema.optional(),
 });
 
 /** Rules across fields of a parsed config; an empty list means the KD part is usable. */

@@ -124,9 +124,25 @@ export type TeacherRef =
     }
   | { source: 'provided' };
 
-/** What `RunConfig.kd` holds: the method and the teacher it distils from. */
+/**
+ * Stochastic weight averaging (Lu et al., Findings of EMNLP 2022, arXiv:2212.05956): in the
+ * method's last stage, from t_swa on, a constant learning rate and θ̄ averaged every `every` steps;
+ * evaluation on θ̄. The paper's values are not known (dossier §14.5); these are parameters.
+ */
+export interface SwaSpec {
+  /** t_swa as a fraction of the last stage, [0, 1]; 1 or more never averages (plain training). */
+  start: number;
+  /** Averaging period c in steps, >= 1. */
+  every: number;
+  /** The constant learning rate from t_swa on, as a multiple of train.lr. */
+  lrScale: number;
+}
+
+/** What `RunConfig.kd` holds: the method and the teacher it distils from, plus add-ons. */
 export interface KdConfig {
   method: KdSpec;
   /** Required by every method except 'none'. */
   teacher?: TeacherRef;
+  /** Weight averaging on top of the method (works with 'none' too: SWA fine-tuning). */
+  swa?: SwaSpec;
 }

@@ -12,6 +12,7 @@ import { bertConfigOf } from '../kd/bert';
 import type { MethodRuntime, StagePlan, StepInfo } from '../kd/method';
 import { createMethod } from '../kd/registry';
 import type { KdSpec } from '../kd/spec';
+import { swaPlan, WeightAverage } from '../kd/swa';
 import {
   batchLogits,
   cachedLogits,
@@ -276,6 +277,14 @@ export async function runTraining(
   const vars = [...trainable.values()];
   let optimizer = new AdamW(trainable, t, isNoDecay);
   const C = data.spec.kind === 'regression' ? 1 : data.spec.numLabels;
+  // SWA over the last stage: a constant learning rate from t_swa, θ̄ every c steps, evals on θ̄.
+  const last = stages.length - 1;
+  const swa = config.kd?.swa
+    ? {
+        plan: swaPlan(config.kd.swa, clock.starts[last]!, stages[last]!.steps, t.lr),
+        avg: new WeightAverage(params),
+      }
+    : null;
 
   hooks.prepared?.({
     params: student.summary().params,
@@ -376,7 +385,14 @@ export async function runTraining(
       dev.labels,
     );
     const point: EvalPoint = { step, loss: r.loss, metrics: r.metrics, main: r.main };
-    if (multiStage) point.stage = stages[stage]!.name;
+    const averaged = swa !== null && swa.avg.count > 0;
+    if (multiStage || averaged) {
+      point.stage = averaged
+        ? multiStage
+          ? `${stages[stage]!.name}+swa`
+          : 'swa'
+        : stages[stage]!.name;
+    }
     evals.push(point);
     if (kept.best === null || point.main > kept.best.main) {
       kept.best = point;
@@ -425,7 +441,7 @@ export async function runTraining(
       const batch: BatchArrays = makeBatch(train, rows, B, buckets, pad);
       if (labelsOverride) rows.forEach((row, r) => (batch.labels[r] = labelsOverride[row]!));
       const tb = toTensors(batch);
-      const rate = clock.lr(step);
+      const rate = swa && step >= swa.plan.startStep ? swa.plan.lr : clock.lr(step);
       const stageName = multiStage || kd.aux ? stages[info.stage]!.name : undefined;
       if (kd.aux?.owns(info)) {
         const out = kd.aux.run({ info, batch: tb, rows });
@@ -464,6 +480,7 @@ export async function runTraining(
         pending.push({ step, lr: rate, stage: stageName, names: out.names, t: out.values });
       }
       disposeBatch(tb);
+      if (swa?.plan.averagesAt(step)) swa.avg.update();
       if (step === 1 || performance.now() - lastFlush >= flushMs) {
         await flush();
         await yieldToEventLoop();
@@ -471,7 +488,8 @@ export async function runTraining(
       const stageEnd = info.stageStep === info.stageSteps;
       if (step % t.evalEvery === 0 || stageEnd) {
         await flush();
-        await runEval(step, info.stage);
+        if (swa) await swa.avg.withAverage(() => runEval(step, info.stage));
+        else await runEval(step, info.stage);
         hooks.progress?.(progress(step));
       }
       if (opts.footprints && step % opts.footprints.every === 0) {
@@ -483,6 +501,7 @@ export async function runTraining(
     pending.forEach((p) => p.t.dispose());
     kept.weights?.forEach((w) => w.dispose());
     optimizer.dispose();
+    swa?.avg.dispose();
     kd.dispose();
     student.dispose();
     if (teacher && ownsTeacher) disposeTeacher(teacher);
@@ -497,6 +516,7 @@ export async function runTraining(
     kept.weights.forEach((w) => w.dispose());
   }
   optimizer.dispose();
+  swa?.avg.dispose();
   kd.dispose();
   const teacherDev = teacher?.dev ?? null;
   if (teacher && ownsTeacher) disposeTeacher(teacher);
