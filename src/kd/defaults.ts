@@ -44,6 +44,11 @@ export const KD_DEFAULTS: { [K in KdKind]: SpecOf[K] } = {
     temperature: 2,
     alpha: 0.5,
   },
+  // Ours, not the W-NUT paper's [I]: see src/kd/algorithms/noisy.ts and docs/methods.md.
+  // A teacher trained on labels with noise rate r is at best ≈ (1 − r) confident, so θ < 1 − r.
+  'teacher-relabel': { kind: 'teacher-relabel', threshold: 0.6, temperature: 2, alpha: 0.5 },
+  // Co-teaching's ramp (forget rate reached early in training); forget rate = expected noise.
+  'small-loss': { kind: 'small-loss', forgetRate: 0.2, rampShare: 0.1, temperature: 2, alpha: 0.5 },
 };
 
 /** A fresh copy of a method's defaults. */

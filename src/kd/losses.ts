@@ -160,3 +160,21 @@ export function linearProjection(x: tf.Tensor3D, w: tf.Tensor2D): tf.Tensor3D {
 export function batchMean(loss: tf.Tensor1D, weights: tf.Tensor1D | null = null): tf.Scalar {
   return tf.tidy(() => tf.mean(weights === null ? loss : tf.mul(loss, weights)) as tf.Scalar);
 }
+
+/**
+ * `fn(x)` as a constant: its value in the forward pass, zero gradient to x in the backward pass
+ * (PyTorch's `fn(x.detach())`). For values a loss uses but must not differentiate through:
+ * selection masks and thresholds. The ops inside `fn` are not recorded on the gradient tape.
+ */
+export function constantOf<T extends tf.Tensor, R extends tf.Tensor>(x: T, fn: (x: T) => R): R {
+  const f = tf.customGrad((...args) => {
+    const input = args[0] as T;
+    return { value: fn(input), gradFunc: () => tf.zerosLike(input) };
+  });
+  return f(x) as R;
+}
+
+/** Identity in the forward pass, zero gradient in the backward pass (PyTorch's `.detach()`). */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  return constantOf(x, (v) => tf.clone(v));
+}

@@ -4,6 +4,7 @@ import { annealing } from './algorithms/annealing';
 import { continuation } from './algorithms/continuation';
 import { intermediate } from './algorithms/intermediate';
 import { none } from './algorithms/none';
+import { smallLoss, teacherRelabelKd } from './algorithms/noisy';
 import { proKd } from './algorithms/pro-kd';
 import { vanilla } from './algorithms/vanilla';
 import type { MethodEnv, MethodImpl, MethodRuntime } from './method';
@@ -19,6 +20,8 @@ export const KD_ALGORITHMS: { [K in KdKind]: MethodImpl<SpecOf[K]> } = {
   annealing,
   continuation,
   'pro-kd': proKd,
+  'teacher-relabel': teacherRelabelKd,
+  'small-loss': smallLoss,
 };
 
 /** Builds the runtime of a method spec (a correlated lookup: the kind picks its own module). */

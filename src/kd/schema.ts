@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { ConfigError } from '../config/validate';
 import type { RunConfig } from '../config/run-config';
+import { modelArchSchema, trainConfigSchema } from '../config/schemas';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const unit = z.number().min(0).max(1);
@@ -10,29 +11,8 @@ const temperature = z.number().gt(0).max(100);
 const weight = z.number().min(0).max(1000);
 const classReduction = z.enum(['mean', 'sum']);
 
-const modelArch = z.strictObject({
-  layers: int(1, 24),
-  hidden: int(8, 2048),
-  heads: int(1, 64),
-  intermediate: int(8, 8192),
-  hiddenDropout: z.number().min(0).max(0.9),
-  attentionDropout: z.number().min(0).max(0.9),
-});
-
-const trainConfig = z.strictObject({
-  seed: int(0, 2 ** 31 - 1),
-  batchSize: int(1, 512),
-  steps: int(1, 10_000_000),
-  lr: z.number().gt(0).max(1),
-  warmup: unit,
-  weightDecay: unit,
-  beta1: z.number().min(0).lt(1),
-  beta2: z.number().min(0).lt(1),
-  epsilon: z.number().gt(0).max(1),
-  clipNorm: z.number().min(0),
-  evalEvery: int(1, 10_000_000),
-  deterministic: z.boolean(),
-});
+const modelArch = modelArchSchema;
+const trainConfig = trainConfigSchema;
 
 export const kdSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('none') }),
@@ -75,6 +55,19 @@ export const kdSpecSchema = z.discriminatedUnion('kind', [
     temperature,
     alpha: unit,
   }),
+  z.strictObject({
+    kind: z.literal('teacher-relabel'),
+    threshold: z.number().gt(0).max(1),
+    temperature,
+    alpha: unit,
+  }),
+  z.strictObject({
+    kind: z.literal('small-loss'),
+    forgetRate: z.number().min(0).lt(1),
+    rampShare: z.number().gt(0).max(1),
+    temperature,
+    alpha: unit,
+  }),
 ]);
 
 export const teacherRefSchema = z.discriminatedUnion('source', [
@@ -97,6 +90,13 @@ export const kdConfigSchema = z.strictObject({
   method: kdSpecSchema,
   teacher: teacherRefSchema.optional(),
   swa: swaSchema.optional(),
+  labelNoise: z
+    .strictObject({
+      kind: z.enum(['uniform', 'class-conditional']),
+      rate: z.number().min(0).lt(1),
+      seed: int(0, 2 ** 31 - 1),
+    })
+    .optional(),
 });
 
 /** Rules across fields of a parsed config; an empty list means the KD part is usable. */

@@ -100,9 +100,42 @@ export interface ProKdSpec {
   alpha: number;
 }
 
+/**
+ * Noisy labels, mitigation 1 (NOT the W-NUT 2021 paper's, which could not be read): teacher-guided
+ * label correction, then vanilla KD. Labels the teacher contradicts with p ≥ threshold are replaced.
+ */
+export interface TeacherRelabelSpec {
+  kind: 'teacher-relabel';
+  /** Teacher confidence (softmax, T = 1) needed to overrule a label, (0, 1]. */
+  threshold: number;
+  temperature: number;
+  alpha: number;
+}
+
+/**
+ * Noisy labels, mitigation 2 (NOT the paper's): Co-teaching's small-loss selection on the CE term
+ * of vanilla KD; the KD term keeps every example.
+ */
+export interface SmallLossSpec {
+  kind: 'small-loss';
+  /** Largest share of each batch left out of the CE term (ideally the noise rate), [0, 1). */
+  forgetRate: number;
+  /** Share of the run over which the left-out share ramps from 0 to forgetRate, (0, 1]. */
+  rampShare: number;
+  temperature: number;
+  alpha: number;
+}
+
 /** Every distillation method, by `kind`. The registry (./registry) maps each kind to its module. */
 export type KdSpec =
-  NoneSpec | VanillaSpec | IntermediateSpec | AnnealingSpec | ContinuationSpec | ProKdSpec;
+  | NoneSpec
+  | VanillaSpec
+  | IntermediateSpec
+  | AnnealingSpec
+  | ContinuationSpec
+  | ProKdSpec
+  | TeacherRelabelSpec
+  | SmallLossSpec;
 
 export type KdKind = KdSpec['kind'];
 
@@ -138,6 +171,19 @@ export interface SwaSpec {
   lrScale: number;
 }
 
+/**
+ * Label noise injected into the training split before anything trains on it (teacher included):
+ * the KD-with-noisy-labels setting (Bhardwaj et al., W-NUT 2021). Noise models are the standard
+ * ones (the paper's own could not be read): 'uniform' flips to another class drawn uniformly,
+ * 'class-conditional' flips class c to (c + 1) mod C.
+ */
+export interface LabelNoiseSpec {
+  kind: 'uniform' | 'class-conditional';
+  /** Probability that a training label is flipped, [0, 1). */
+  rate: number;
+  seed: number;
+}
+
 /** What `RunConfig.kd` holds: the method and the teacher it distils from, plus add-ons. */
 export interface KdConfig {
   method: KdSpec;
@@ -145,4 +191,6 @@ export interface KdConfig {
   teacher?: TeacherRef;
   /** Weight averaging on top of the method (works with 'none' too: SWA fine-tuning). */
   swa?: SwaSpec;
+  /** Corrupt the training labels first (teacher and student both see the noisy split). */
+  labelNoise?: LabelNoiseSpec;
 }

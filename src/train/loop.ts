@@ -10,6 +10,7 @@ import { epochBatches, evalBatches, makeBatch, type BatchArrays } from '../data/
 import type { TaskData } from '../data/types';
 import { bertConfigOf } from '../kd/bert';
 import type { MethodRuntime, StagePlan, StepInfo } from '../kd/method';
+import { applyLabelNoise } from '../kd/noise';
 import { createMethod } from '../kd/registry';
 import type { KdSpec } from '../kd/spec';
 import { swaPlan, WeightAverage } from '../kd/swa';
@@ -192,9 +193,12 @@ async function trainTeacher(
 /** Trains an encoder on `data` as `config` says. Resolves when done or stopped. */
 export async function runTraining(
   config: RunConfig,
-  data: TaskData,
+  input: TaskData,
   opts: LoopOptions,
 ): Promise<TrainResult> {
+  // Label noise (kd.labelNoise) corrupts the training split before the teacher or student sees it.
+  const noise = config.kd?.labelNoise;
+  const data = noise ? applyLabelNoise(input, noise).data : input;
   const hooks = opts.hooks ?? {};
   const control = opts.control ?? new RunControl();
   const flushMs = opts.flushMs ?? 100;
@@ -435,7 +439,7 @@ export async function runTraining(
       const within = (step - 1) % stepsPerEpoch;
       if (within === 0) {
         epoch = Math.floor((step - 1) / stepsPerEpoch) + 1;
-        epochOrder = epochBatches(train, B, makeRng(t.seed, 1000 + epoch));
+        epochOrder = epochBatches(train, B, makeRng(t.seed, 1000 + epoch), t.groupByLength ? 50 : 1);
       }
       const rows = epochOrder[within]!;
       const batch: BatchArrays = makeBatch(train, rows, B, buckets, pad);

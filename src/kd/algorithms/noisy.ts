@@ -1,0 +1,115 @@
+// Two mitigations for KD under label noise. The W-NUT 2021 paper (Bhardwaj et al.,
+// arXiv:2109.10147) presents two methods whose text could not be read (dossier §6, §14.3); these
+// are NOT the paper's methods, but two well-founded ones from the noisy-label literature, each on
+// top of vanilla KD:
+// - teacher-relabel: teacher-guided label correction. A label the teacher confidently contradicts
+//   (p_T(c) ≥ θ for some c ≠ y) is replaced by the teacher's class, once, before training
+//   (in the spirit of Reed et al. 2015 "bootstrapping" and Li et al. 2017, arXiv:1703.02391).
+// - small-loss: the cross-entropy term keeps only the (1 − r(t)) share of each batch with the
+//   smallest loss, r ramping to the forget rate (Han et al. 2018, Co-teaching; Jiang et al. 2018,
+//   MentorNet); the distillation term keeps every example.
+import * as tf from '@tensorflow/tfjs';
+import { constantOf, crossEntropy, softTargetKl } from '../losses';
+import { singleStage, type LossTerms, type MethodImpl } from '../method';
+import type { SmallLossSpec, TeacherRelabelSpec } from '../spec';
+import { requireClassification, requireTeacherLogits } from './common';
+
+/**
+ * Relabels every example whose teacher probability of some other class is ≥ `threshold`
+ * (softmax at T = 1 of the cached logits [n·C]). Returns the new labels and how many changed.
+ */
+export function teacherRelabel(
+  labels: Float32Array,
+  logits: Float32Array,
+  C: number,
+  threshold: number,
+): { labels: Float32Array; changed: number } {
+  const out = Float32Array.from(labels);
+  let changed = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const z = logits.subarray(i * C, i * C + C);
+    let best = 0;
+    for (let c = 1; c < C; c++) if (z[c]! > z[best]!) best = c;
+    let denom = 0;
+    for (let c = 0; c < C; c++) denom += Math.exp(z[c]! - z[best]!);
+    const pBest = 1 / denom;
+    if (best !== labels[i] && pBest >= threshold) {
+      out[i] = best;
+      changed += 1;
+    }
+  }
+  return { labels: out, changed };
+}
+
+export const teacherRelabelKd: MethodImpl<TeacherRelabelSpec> = async (spec, env) => {
+  requireClassification(env.task, 'Teacher-relabel KD');
+  const logits = requireTeacherLogits(env, 'Teacher-relabel KD');
+  const fixed = teacherRelabel(env.train.labels, logits, env.task.numLabels, spec.threshold);
+  const share = fixed.changed / Math.max(1, env.train.n);
+  return {
+    stages: singleStage(env.totalSteps),
+    extraVars: new Map(),
+    labels: fixed.labels, // the loop feeds these to every batch instead of the noisy ones
+    loss: (inp) => {
+      const zs = inp.student.logits;
+      const ce = tf.mean(crossEntropy(zs, inp.batch.labels)) as tf.Scalar;
+      const kd = tf.mean(softTargetKl(zs, inp.teacherLogits(), spec.temperature)) as tf.Scalar;
+      const total = tf.add(tf.mul(ce, spec.alpha), tf.mul(kd, 1 - spec.alpha)) as tf.Scalar;
+      return { total, terms: { ce, kd, relabelled: tf.scalar(share) } };
+    },
+    dispose: () => {},
+  };
+};
+
+/** Co-teaching's forget rate at step t: r(t) = r_max · min(1, t / (rampShare · total)). */
+export function forgetRate(step: number, total: number, spec: SmallLossSpec): number {
+  const ramp = Math.max(1, spec.rampShare * total);
+  return spec.forgetRate * Math.min(1, step / ramp);
+}
+
+/**
+ * α·CE over the ⌈(1 − r)·B⌉ smallest-CE examples (the selection is a constant: no gradient flows
+ * through it; ties at the threshold are all kept) + (1 − α)·T²·KL over all examples.
+ * student, teacher: [B, C]; labels: [B]. Terms: ce, kd, kept (share of the batch in the CE).
+ */
+export function smallLossKd(
+  student: tf.Tensor2D,
+  teacher: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  rate: number,
+  temperature: number,
+  alpha: number,
+): LossTerms {
+  const B = student.shape[0];
+  const ce = crossEntropy(student, labels); // [B]
+  const keep = Math.max(1, Math.ceil((1 - rate) * B));
+  // [B], 1 = in the CE term: CE ≤ the keep-th smallest CE. A constant (no gradient through it).
+  const mask = constantOf(ce, (v) => {
+    const kth = tf.max(tf.neg(tf.topk(tf.neg(v), keep).values));
+    return tf.cast(tf.lessEqual(v, kth), 'float32');
+  });
+  const count = tf.sum(mask);
+  const ceKept = tf.div(tf.sum(tf.mul(ce, mask)), count) as tf.Scalar;
+  const kd = tf.mean(softTargetKl(student, teacher, temperature)) as tf.Scalar;
+  const total = tf.add(tf.mul(ceKept, alpha), tf.mul(kd, 1 - alpha)) as tf.Scalar;
+  return { total, terms: { ce: ceKept, kd, kept: tf.div(count, B) as tf.Scalar } };
+}
+
+export const smallLoss: MethodImpl<SmallLossSpec> = async (spec, env) => {
+  requireClassification(env.task, 'Small-loss KD');
+  requireTeacherLogits(env, 'Small-loss KD');
+  return {
+    stages: singleStage(env.totalSteps),
+    extraVars: new Map(),
+    loss: (inp) =>
+      smallLossKd(
+        inp.student.logits,
+        inp.teacherLogits(),
+        inp.batch.labels,
+        forgetRate(inp.info.step, env.totalSteps, spec),
+        spec.temperature,
+        spec.alpha,
+      ),
+    dispose: () => {},
+  };
+};
