@@ -439,7 +439,12 @@ export async function runTraining(
       const within = (step - 1) % stepsPerEpoch;
       if (within === 0) {
         epoch = Math.floor((step - 1) / stepsPerEpoch) + 1;
-        epochOrder = epochBatches(train, B, makeRng(t.seed, 1000 + epoch), t.groupByLength ? 50 : 1);
+        epochOrder = epochBatches(
+          train,
+          B,
+          makeRng(t.seed, 1000 + epoch),
+          t.groupByLength ? 50 : 1,
+        );
       }
       const rows = epochOrder[within]!;
       const batch: BatchArrays = makeBatch(train, rows, B, buckets, pad);
