@@ -27,6 +27,7 @@ export const CONFIG_FLAGS = {
   'vocab-size': { type: 'string', help: 'size of a vocabulary built from the training text' },
   cased: { type: 'boolean', help: 'keep case and accents' },
   'non-deterministic': { type: 'boolean', help: 'allow atomics-based WebGPU kernels' },
+  'group-by-length': { type: 'boolean', help: 'batch rows of similar length (faster, less mixed)' },
 } as const;
 
 function num(flag: string, v: string): number {
@@ -89,6 +90,7 @@ export function buildConfig(
   set('vocab-size', (n) => (c.tokenizer.vocabSize = n));
   if (values['cased'] === true) c.tokenizer.lowercase = false;
   if (values['non-deterministic'] === true) c.train.deterministic = false;
+  if (values['group-by-length'] === true) c.train.groupByLength = true;
   const errors = validateRunConfig(c);
   if (errors.length > 0) throw new Error(errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
   return c;

@@ -1,5 +1,6 @@
-// Default run: the embedded task on a 2-layer, width-128 BERT (the "BERT-Tiny" shape), sized to
-// train within seconds on a GPU and within a few minutes on a CPU or software adapter.
+// Default run: the embedded task on a 2-layer, width-128 BERT (the "BERT-Tiny" shape). 1,200 steps
+// of batch 32 take it to about 89% dev accuracy (a 1-layer width-32 model plateaus near 75%):
+// seconds on a GPU, a few minutes on a CPU. test/integration/embedded.test.ts holds it to this.
 import { modelPreset } from './presets';
 import type { RunConfig } from './run-config';
 
@@ -13,7 +14,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   train: {
     seed: 1,
     batchSize: 32,
-    steps: 400,
+    steps: 1200,
     lr: 1e-3,
     warmup: 0.1,
     weightDecay: 0.01,
@@ -21,8 +22,9 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     beta2: 0.999,
     epsilon: 1e-6,
     clipNorm: 1,
-    evalEvery: 50,
+    evalEvery: 100,
     deterministic: true,
+    groupByLength: false,
   },
   backend: 'auto',
 };

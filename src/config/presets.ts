@@ -11,12 +11,20 @@ function miniature(layers: number, hidden: number): ModelArch {
 
 const grid: Record<string, ModelArch> = {};
 for (const layers of [2, 4, 6, 8, 10, 12]) {
-  for (const hidden of [128, 256, 512, 768]) grid[`bert-L${layers}-H${hidden}`] = miniature(layers, hidden);
+  for (const hidden of [128, 256, 512, 768])
+    grid[`bert-L${layers}-H${hidden}`] = miniature(layers, hidden);
 }
 
 export const MODEL_PRESETS: Record<string, ModelArch> = {
   /** One layer of width 32: compiles fast on software WebGPU; for e2e tests and quick looks. */
-  'tiny-L1-H32': { layers: 1, hidden: 32, heads: 2, intermediate: 64, hiddenDropout: 0, attentionDropout: 0 },
+  'tiny-L1-H32': {
+    layers: 1,
+    hidden: 32,
+    heads: 2,
+    intermediate: 64,
+    hiddenDropout: 0,
+    attentionDropout: 0,
+  },
   /** Two layers of width 64. */
   'tiny-L2-H64': { layers: 2, hidden: 64, heads: 2, intermediate: 128, ...DROPOUT },
   ...grid,

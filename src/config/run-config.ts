@@ -67,6 +67,13 @@ export interface TrainConfig {
    * matmul embedding gradient. Slower; the CPU and wasm backends are deterministic anyway.
    */
   deterministic: boolean;
+  /**
+   * Sort rows by length inside windows of 50 batches before cutting batches (Hugging Face's
+   * group_by_length): less padding, faster steps, but batches of similar sentences. Off by default:
+   * on the embedded task, where length tracks sentence shape, it slowed learning (1,200 steps:
+   * 74% dev accuracy against 89% without).
+   */
+  groupByLength: boolean;
 }
 
 export interface RunConfig {

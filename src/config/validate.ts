@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { checkKdConfig, kdConfigSchema } from '../kd/schema';
 import { BACKENDS, type RunConfig } from './run-config';
+import { int, modelArchSchema, trainConfigSchema } from './schemas';
 import { checkStudentConfig, studentSpecSchema } from './student';
 
 export interface ConfigError {
@@ -11,14 +12,21 @@ export interface ConfigError {
   message: string;
 }
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
-const prob = z.number().min(0).max(0.9);
-
 const taskRef = z.discriminatedUnion('source', [
   z.object({ source: z.literal('embedded'), seed: int(0, 2 ** 31 - 1) }),
   z.object({ source: z.literal('file'), task: z.string().min(1), files: z.array(z.string()) }),
-  z.object({ source: z.literal('url'), task: z.string().min(1), trainUrl: z.string().min(1), devUrl: z.string().min(1) }),
-  z.object({ source: z.literal('hub'), task: z.string().min(1), dataset: z.string().min(1), config: z.string() }),
+  z.object({
+    source: z.literal('url'),
+    task: z.string().min(1),
+    trainUrl: z.string().min(1),
+    devUrl: z.string().min(1),
+  }),
+  z.object({
+    source: z.literal('hub'),
+    task: z.string().min(1),
+    dataset: z.string().min(1),
+    config: z.string(),
+  }),
 ]);
 
 export const runConfigSchema = z.strictObject({
@@ -32,28 +40,8 @@ export const runConfigSchema = z.strictObject({
     maxLen: int(8, 512),
   }),
   preset: z.string(),
-  model: z.strictObject({
-    layers: int(1, 24),
-    hidden: int(8, 2048),
-    heads: int(1, 64),
-    intermediate: int(8, 8192),
-    hiddenDropout: prob,
-    attentionDropout: prob,
-  }),
-  train: z.strictObject({
-    seed: int(0, 2 ** 31 - 1),
-    batchSize: int(1, 512),
-    steps: int(1, 10_000_000),
-    lr: z.number().gt(0).max(1),
-    warmup: z.number().min(0).max(1),
-    weightDecay: z.number().min(0).max(1),
-    beta1: z.number().min(0).lt(1),
-    beta2: z.number().min(0).lt(1),
-    epsilon: z.number().gt(0).max(1),
-    clipNorm: z.number().min(0),
-    evalEvery: int(1, 10_000_000),
-    deterministic: z.boolean(),
-  }),
+  model: modelArchSchema,
+  train: trainConfigSchema,
   backend: z.enum(['auto', ...BACKENDS]),
   kd: kdConfigSchema.optional(),
   student: studentSpecSchema.optional(),

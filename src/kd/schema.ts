@@ -70,12 +70,20 @@ export const kdSpecSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+export const mlmSchema = z.strictObject({
+  steps: int(1, 10_000_000),
+  lr: z.number().gt(0).max(1),
+  batchSize: int(1, 512),
+  maskProb: z.number().gt(0).lt(1),
+});
+
 export const teacherRefSchema = z.discriminatedUnion('source', [
   z.strictObject({
     source: z.literal('train'),
     model: modelArch,
     train: trainConfig,
     footprintEvery: int(0, 10_000_000),
+    mlm: mlmSchema.optional(),
   }),
   z.strictObject({ source: z.literal('provided') }),
 ]);

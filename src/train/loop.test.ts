@@ -53,7 +53,7 @@ function toyConfig(overrides: (c: RunConfig) => void = () => {}): RunConfig {
     attentionDropout: 0.1,
   };
   c.tokenizer = { vocab: 'build', vocabSize: 120, lowercase: true, maxLen: 16 };
-  c.train = { ...c.train, batchSize: 8, steps: 50, evalEvery: 25, lr: 3e-3, warmup: 0.1 };
+  c.train = { ...c.train, batchSize: 16, steps: 50, evalEvery: 25, lr: 3e-3, warmup: 0.1 };
   overrides(c);
   return c;
 }
