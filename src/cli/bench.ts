@@ -1,6 +1,7 @@
 // `npm run bench`: training-step throughput of named configs on every backend Node can reach
 // (cpu, wasm, and WebGPU through Dawn when a Vulkan driver is present), printed as JSON: samples/s,
 // ms/step, tensors before and after (leaks show), kernels per step and bytes the backend holds.
+// With --kron, also the Kronecker layer against the dense layer it replaces (./bench-kron.ts).
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, type BackendName } from '../config/run-config';
 import {
@@ -17,6 +18,7 @@ import { disposeBatch, taskLoss, trainStep, type TensorBatch } from '../train/st
 import { applyDeterminism } from '../train/backend';
 import { makeRng } from '../util/rng';
 import { helpText } from './args';
+import { KRON_BENCH_CASES, benchKronCase, type KronBenchResult } from './bench-kron';
 import { useNodeBackend } from './node-backend';
 import { parseArgs } from 'node:util';
 
@@ -186,6 +188,9 @@ async function main(): Promise<void> {
       steps: { type: 'string' },
       warmup: { type: 'string' },
       deterministic: { type: 'boolean' },
+      kron: { type: 'boolean' },
+      'kron-tokens': { type: 'string' },
+      'kron-reps': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -195,7 +200,7 @@ async function main(): Promise<void> {
       helpText('npm run bench -- [flags]', {
         configs: {
           type: 'string',
-          help: `comma list of ${Object.keys(BENCH_CONFIGS).join(', ')} (default mini,L4-H256)`,
+          help: `comma list of ${Object.keys(BENCH_CONFIGS).join(', ')}, or none (default mini,L4-H256)`,
         },
         backends: {
           type: 'string',
@@ -207,17 +212,24 @@ async function main(): Promise<void> {
           type: 'boolean',
           help: 'WebGPU: packed matmul and one-hot embedding gradient',
         },
+        kron: {
+          type: 'boolean',
+          help: 'also time Kronecker layers against dense ones at the K8/K21 BERT-base shapes',
+        },
+        'kron-tokens': { type: 'string', help: 'input rows per Kronecker timing (default 256)' },
+        'kron-reps': { type: 'string', help: 'timed repetitions per Kronecker case (default 5)' },
       }),
     );
     return;
   }
-  const names = (values.configs ?? 'mini,L4-H256').split(',');
+  const names = values.configs === 'none' ? [] : (values.configs ?? 'mini,L4-H256').split(',');
   for (const n of names) if (!BENCH_CONFIGS[n]) throw new Error(`Unknown config '${n}'`);
   const wanted = (values.backends ?? 'cpu,wasm,webgpu').split(',');
   const backends = BACKENDS.filter((b) => b !== 'webgl' && wanted.includes(b));
   const steps = Number(values.steps ?? 5);
   const warmup = Math.max(1, Number(values.warmup ?? 2));
   const results: object[] = [];
+  const kron: KronBenchResult[] = [];
   const skipped: { backend: string; reason: string }[] = [];
   for (const backend of backends) {
     try {
@@ -240,6 +252,20 @@ async function main(): Promise<void> {
       );
       results.push(r);
     }
+    if (!values.kron) continue;
+    for (const c of KRON_BENCH_CASES) {
+      const k = await benchKronCase(
+        c,
+        backend,
+        Number(values['kron-tokens'] ?? 256),
+        Number(values['kron-reps'] ?? 5),
+      );
+      process.stderr.write(
+        `${backend} ${c.name}: forward ${k.denseForwardMs} → ${k.kronForwardMs} ms, ` +
+          `forward+backward ${k.denseTrainMs} → ${k.kronTrainMs} ms (FLOPs ÷${k.flopRatio})\n`,
+      );
+      kron.push(k);
+    }
   }
   const out = {
     tool: 'distillery-bench',
@@ -247,6 +273,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     node: process.version,
     results,
+    ...(values.kron ? { kron } : {}),
     skipped,
   };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
