@@ -90,3 +90,34 @@ export async function buildStudent(
   }
   return (await initKronBertFromTeacher(teacher, spec.factors, bert)).model;
 }
+
+/** What the UI, the CLI and exported configs show of a model. */
+export interface ModelSize {
+  params: number;
+  /** Forward FLOPs per token at the given sequence length (2 × multiply-adds). */
+  flopsPerToken: number;
+  /** Parameters of the reference ÷ parameters of the model; null when there is no reference. */
+  compression: number | null;
+  /** The reference: the teacher's parameters, else (KroneckerBERT) its dense twin's. */
+  referenceParams: number | null;
+}
+
+/**
+ * Size of `model` at sequence length `seqLen`, and its compression against `teacher` (or, for a
+ * KroneckerBERT without one, against the dense BERT of the same shape).
+ */
+export function modelSize(model: Model, seqLen: number, teacher: Model | null = null): ModelSize {
+  const s = model.summary();
+  const dense = s.config['denseParams'];
+  const referenceParams = teacher
+    ? teacher.summary().params
+    : typeof dense === 'number'
+      ? dense
+      : null;
+  return {
+    params: s.params,
+    flopsPerToken: s.flopsPerToken(seqLen),
+    compression: referenceParams === null ? null : referenceParams / s.params,
+    referenceParams,
+  };
+}

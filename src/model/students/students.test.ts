@@ -9,7 +9,7 @@ import { kronPresetSpec, modelPreset } from '../../config/presets';
 import { bertConfig } from '../config';
 import type { Model } from '../model';
 import { initBertParams } from '../params';
-import { buildStudent, createStudent } from './factory';
+import { buildStudent, createStudent, modelSize } from './factory';
 import { initBiLstm } from './bilstm';
 import { initTextCnn } from './textcnn';
 
@@ -226,5 +226,35 @@ describe('student factory', () => {
     );
     m.dispose();
     params.dispose();
+  });
+});
+
+describe('modelSize', () => {
+  it('reports parameters, FLOPs and compression against the teacher or the dense twin', () => {
+    const bert = bertConfig(modelPreset('bert-mini')!, V, 2, { maxPositions: 16 });
+    const teacher = createStudent({ kind: 'bert' }, bert, 1);
+    const spec = kronPresetSpec('kron-mini-4x')!;
+    const kron = createStudent(
+      spec.kind === 'kron-bert' ? { ...spec, init: 'random' } : spec,
+      bert,
+      1,
+    );
+    const cnn = createStudent(
+      { kind: 'textcnn', embed: 8, filters: 4, widths: [2], dropout: 0 },
+      bert,
+      1,
+    );
+    const t = modelSize(teacher, 64);
+    expect(t).toEqual({
+      params: teacher.params.count(),
+      flopsPerToken: teacher.summary().flopsPerToken(64),
+      compression: null,
+      referenceParams: null,
+    });
+    const k = modelSize(kron, 64);
+    expect(k.compression).toBeCloseTo(t.params / kron.params.count(), 10);
+    expect(k.flopsPerToken).toBeLessThan(t.flopsPerToken);
+    expect(modelSize(cnn, 64, teacher).compression).toBeCloseTo(t.params / cnn.params.count(), 10);
+    [teacher, kron, cnn].forEach((m) => m.dispose());
   });
 });
