@@ -229,3 +229,15 @@ describe('embedding gradient strategies', () => {
     table.dispose();
   });
 });
+
+describe('weight decay groups', () => {
+  it('exempts biases (dense and LSTM) and LayerNorm, not weights', async () => {
+    const { isNoDecay } = await import('.');
+    expect(isNoDecay('bert.encoder.layer.0.attention.self.query.bias')).toBe(true);
+    expect(isNoDecay('bert.embeddings.LayerNorm.weight')).toBe(true);
+    expect(isNoDecay('lstm.bias_ih_l0')).toBe(true);
+    expect(isNoDecay('lstm.bias_hh_l0_reverse')).toBe(true);
+    expect(isNoDecay('lstm.weight_ih_l0')).toBe(false);
+    expect(isNoDecay('bert.encoder.layer.0.output.dense.weight')).toBe(false);
+  });
+});

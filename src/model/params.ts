@@ -100,7 +100,8 @@ function uniqueVarName(name: string): string {
 
 /** True for parameters that get no weight decay: biases and LayerNorm weights (BERT's rule). */
 export function isNoDecay(name: string): boolean {
-  return name.endsWith('.bias') || name.includes('LayerNorm');
+  // '.bias_' covers PyTorch LSTM names (lstm.bias_ih_l0, lstm.bias_hh_l0_reverse).
+  return name.endsWith('.bias') || name.includes('.bias_') || name.includes('LayerNorm');
 }
 
 /**
