@@ -44,6 +44,32 @@ export const KD_DEFAULTS: { [K in KdKind]: SpecOf[K] } = {
     temperature: 2,
     alpha: 0.5,
   },
+  // RoBERTa script (30 + 10 epochs, τ_max 10, loss on x̃ and x); generator ours [I]: BERT-Tiny
+  // shape, MLM pre-trained on the task's text (the code's BERT-Mini MLM is pre-trained on books).
+  combined: {
+    kind: 'combined',
+    tauMax: 10,
+    phase1Units: 30,
+    phase2Units: 10,
+    maskProb: 0.3,
+    generatorSteps: 10,
+    studentSteps: 100,
+    generatorLr: 5e-7,
+    generatorClip: 5,
+    gumbelTau: 1,
+    variant: 'roberta',
+    generator: {
+      model: {
+        layers: 2,
+        hidden: 128,
+        heads: 2,
+        intermediate: 512,
+        hiddenDropout: 0.1,
+        attentionDropout: 0.1,
+      },
+      mlm: { steps: 500, lr: 1e-3, batchSize: 32, maskProb: 0.15 },
+    },
+  },
   // Ours, not the W-NUT paper's [I]: see src/kd/algorithms/noisy.ts and docs/methods.md.
   // A teacher trained on labels with noise rate r is at best ≈ (1 − r) confident, so θ < 1 − r.
   'teacher-relabel': { kind: 'teacher-relabel', threshold: 0.6, temperature: 2, alpha: 0.5 },

@@ -3,9 +3,9 @@
 // trainable variables it owns (projections, ...), optional updates of its own (a generator) and
 // the state it frees. A method is built from its spec by the registry (./registry).
 import type * as tf from '@tensorflow/tfjs';
-import type { EncodedSplit } from '../data/batcher';
+import type { BatchArrays, EncodedSplit } from '../data/batcher';
 import type { TaskSpec } from '../data/types';
-import type { BertConfig, EncoderOutputs, Model } from '../model';
+import type { BertConfig, EmbeddingGrad, EncoderOutputs, Model } from '../model';
 import type { TensorBatch } from '../train/step';
 import type { TeacherBundle } from './teacher';
 
@@ -37,6 +37,8 @@ export interface StepInfo {
 export interface StepInputs {
   info: StepInfo;
   batch: TensorBatch;
+  /** The same batch on the CPU (token ids for methods that rewrite inputs). */
+  arrays: BatchArrays;
   /** Training-split indices of the batch rows (for per-example state such as cached logits). */
   rows: Int32Array;
   /** The student's training-mode outputs on the batch (gradients flow through them). */
@@ -47,6 +49,13 @@ export interface StepInputs {
   teacherOutputs(): EncoderOutputs;
   /** Per-example task loss: CE for classification, squared error for regression. [B, C] → [B]. */
   taskLoss(logits: tf.Tensor2D): tf.Tensor1D;
+  /**
+   * Keeps a tensor made inside the loss alive until the step's gradients are applied. Needed for
+   * token ids a method builds itself: the embedding lookup's custom gradient reads its ids tensor
+   * in the backward pass without saving it (model/embeddings.ts), and tf.variableGrads frees the
+   * forward pass's tensors before that.
+   */
+  hold<T extends tf.Tensor>(t: T): T;
 }
 
 /** A step's loss: the total that is differentiated, and its named parts (for the charts). */
@@ -68,6 +77,7 @@ export interface AuxUpdate {
 export interface AuxInputs {
   info: StepInfo;
   batch: TensorBatch;
+  arrays: BatchArrays;
   rows: Int32Array;
 }
 
@@ -99,6 +109,11 @@ export interface MethodEnv {
   stepsPerEpoch: number;
   batchSize: number;
   seed: number;
+  /** Length buckets and special token ids of the run's tokenizer (methods that batch or mask). */
+  buckets: readonly number[];
+  specialIds: { pad: number; cls: number; sep: number; mask: number };
+  /** The embedding-gradient strategy of the backend, for forwards a method runs itself. */
+  embeddingGrad: EmbeddingGrad;
   /** Computes cached logits of the teacher's footprints (Pro-KD); see kd/teacher.cachedLogits. */
   footprintLogits(index: number): Promise<Float32Array>;
 }

@@ -1,6 +1,7 @@
 // The exhaustive registry of KD methods (STYLE R4): one entry per KdSpec kind, so adding a kind
 // without its module fails to compile, and there is no string lookup that can miss at runtime.
 import { annealing } from './algorithms/annealing';
+import { combined } from './algorithms/combined';
 import { continuation } from './algorithms/continuation';
 import { intermediate } from './algorithms/intermediate';
 import { none } from './algorithms/none';
@@ -22,6 +23,7 @@ export const KD_ALGORITHMS: { [K in KdKind]: MethodImpl<SpecOf[K]> } = {
   'pro-kd': proKd,
   'teacher-relabel': teacherRelabelKd,
   'small-loss': smallLoss,
+  combined,
 };
 
 /** Builds the runtime of a method spec (a correlated lookup: the kind picks its own module). */

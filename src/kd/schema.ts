@@ -14,6 +14,13 @@ const classReduction = z.enum(['mean', 'sum']);
 const modelArch = modelArchSchema;
 const trainConfig = trainConfigSchema;
 
+export const mlmSchema = z.strictObject({
+  steps: int(1, 10_000_000),
+  lr: z.number().gt(0).max(1),
+  batchSize: int(1, 512),
+  maskProb: z.number().gt(0).lt(1),
+});
+
 export const kdSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('none') }),
   z.strictObject({ kind: z.literal('vanilla'), temperature, alpha: unit }),
@@ -62,6 +69,20 @@ export const kdSpecSchema = z.discriminatedUnion('kind', [
     alpha: unit,
   }),
   z.strictObject({
+    kind: z.literal('combined'),
+    tauMax: int(1, 1000),
+    phase1Units: int(1, 100_000),
+    phase2Units: int(1, 100_000),
+    maskProb: z.number().min(0).lt(1),
+    generatorSteps: int(0, 100_000),
+    studentSteps: int(1, 100_000),
+    generatorLr: z.number().min(0).max(1),
+    generatorClip: z.number().min(0),
+    gumbelTau: z.number().gt(0).max(100),
+    variant: z.enum(['roberta', 'bert']),
+    generator: z.strictObject({ model: modelArch, mlm: mlmSchema }),
+  }),
+  z.strictObject({
     kind: z.literal('small-loss'),
     forgetRate: z.number().min(0).lt(1),
     rampShare: z.number().gt(0).max(1),
@@ -69,13 +90,6 @@ export const kdSpecSchema = z.discriminatedUnion('kind', [
     alpha: unit,
   }),
 ]);
-
-export const mlmSchema = z.strictObject({
-  steps: int(1, 10_000_000),
-  lr: z.number().gt(0).max(1),
-  batchSize: int(1, 512),
-  maskProb: z.number().gt(0).lt(1),
-});
 
 export const teacherRefSchema = z.discriminatedUnion('source', [
   z.strictObject({
@@ -123,6 +137,18 @@ export function checkKdConfig(c: RunConfig): ConfigError[] {
     errors.push({
       path: 'kd.method.phase1Units',
       message: `Annealing-KD needs phase1Units (${m.phase1Units}) ≥ tauMax (${m.tauMax}): one annealing level per unit at least`,
+    });
+  }
+  if (m.kind === 'combined' && m.phase1Units < m.tauMax) {
+    errors.push({
+      path: 'kd.method.phase1Units',
+      message: `Combined-KD needs phase1Units (${m.phase1Units}) ≥ tauMax (${m.tauMax})`,
+    });
+  }
+  if (m.kind === 'combined' && m.generator.model.hidden % m.generator.model.heads !== 0) {
+    errors.push({
+      path: 'kd.method.generator.model.hidden',
+      message: `The generator's hidden size (${m.generator.model.hidden}) must be divisible by its heads (${m.generator.model.heads})`,
     });
   }
   if (m.kind === 'continuation' && m.units < m.tMax) {

@@ -126,6 +126,33 @@ export interface SmallLossSpec {
   alpha: number;
 }
 
+/**
+ * Combined-KD (Li et al., Findings of EMNLP 2021, arXiv:2109.05696; code huawei-noah/
+ * Efficient-NLP/Combined-KD): MATE-KD's masked-LM generator (straight-through Gumbel, 10 generator
+ * steps per 100 student steps) with Annealing-KD's two phases.
+ */
+export interface CombinedSpec {
+  kind: 'combined';
+  /** Annealing schedule of phase 1 and the phase split, as Annealing-KD (RoBERTa script: 10, 30, 10). */
+  tauMax: number;
+  phase1Units: number;
+  phase2Units: number;
+  /** Share of real tokens the generator rewrites (code: p_value 0.3, all [MASK], no 80/10/10). */
+  maskProb: number;
+  /** The alternation: generator steps then student steps per cycle (code: 10, 100). */
+  generatorSteps: number;
+  studentSteps: number;
+  /** Generator AdamW learning rate (code: 5e-7, linear decay) and gradient clip (code: 5). */
+  generatorLr: number;
+  generatorClip: number;
+  /** Gumbel-softmax temperature (code: 1). */
+  gumbelTau: number;
+  /** 'roberta': ½[MSE(x̃) + MSE(x)]; 'bert': ½CE + ½MSE(x), x̃ unused (as released). */
+  variant: 'roberta' | 'bert';
+  /** Our generator: a BERT + MLM head pre-trained on the task's text when the run starts. */
+  generator: { model: ModelArch; mlm: MlmSpec };
+}
+
 /** Every distillation method, by `kind`. The registry (./registry) maps each kind to its module. */
 export type KdSpec =
   | NoneSpec
@@ -135,9 +162,21 @@ export type KdSpec =
   | ContinuationSpec
   | ProKdSpec
   | TeacherRelabelSpec
-  | SmallLossSpec;
+  | SmallLossSpec
+  | CombinedSpec;
 
 export type KdKind = KdSpec['kind'];
+
+/** Masked-language-model pre-training on the task's own training text (src/kd/mlm.ts). */
+export interface MlmSpec {
+  /** Optimiser steps, >= 1. */
+  steps: number;
+  /** Peak learning rate (AdamW, 10% warm-up, linear decay). */
+  lr: number;
+  batchSize: number;
+  /** Share of real tokens masked per sequence (BERT: 0.15, with the 80/10/10 rule). */
+  maskProb: number;
+}
 
 /**
  * Where the teacher comes from.
@@ -154,6 +193,8 @@ export type TeacherRef =
       train: TrainConfig;
       /** Save a snapshot of the teacher every this many steps (Pro-KD's footprints); 0 = none. */
       footprintEvery: number;
+      /** MLM pre-training on the task's text before fine-tuning (a stronger from-scratch teacher). */
+      mlm?: MlmSpec;
     }
   | { source: 'provided' };
 

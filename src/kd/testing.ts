@@ -102,6 +102,16 @@ export function fakeStepInputs(o: {
       mask,
       labels: o.labels,
     },
+    arrays: {
+      B,
+      T: 1,
+      ids: new Int32Array(B),
+      typeIds: new Int32Array(B),
+      mask: new Float32Array(B).fill(1),
+      labels: Float32Array.from(o.labels.dataSync()),
+      valid: B,
+      index: Int32Array.from({ length: B }, (_, i) => i),
+    },
     rows: Int32Array.from({ length: B }, (_, i) => i),
     student: { logits: o.logits, hidden: [], scores: [], attentions: [], pooled: o.logits, mask },
     teacherLogits: () => {
@@ -112,6 +122,7 @@ export function fakeStepInputs(o: {
       throw new Error('teacher consulted');
     },
     taskLoss: (logits) => crossEntropy(logits, o.labels),
+    hold: (t) => t,
   };
 }
 
@@ -148,6 +159,9 @@ export function fakeEnv(o: {
     stepsPerEpoch: 1,
     batchSize: 1,
     seed: o.seed ?? 1,
+    buckets: [16],
+    specialIds: { pad: 0, cls: 2, sep: 3, mask: 4 },
+    embeddingGrad: 'gather',
     footprintLogits: async (i) => {
       const f = fps[i];
       if (!f) throw new Error(`no footprint ${i}`);

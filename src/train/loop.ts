@@ -12,7 +12,8 @@ import { bertConfigOf } from '../kd/bert';
 import type { MethodRuntime, StagePlan, StepInfo } from '../kd/method';
 import { applyLabelNoise } from '../kd/noise';
 import { createMethod } from '../kd/registry';
-import type { KdSpec } from '../kd/spec';
+import { encoderWeights, initMlmParams, mlmPretrain } from '../kd/mlm';
+import type { KdSpec, MlmSpec } from '../kd/spec';
 import { swaPlan, WeightAverage } from '../kd/swa';
 import {
   batchLogits,
@@ -175,10 +176,14 @@ async function trainTeacher(
     kd: undefined,
   };
   const hooks = opts.hooks ?? {};
+  const initialWeights = ref.mlm
+    ? await pretrainTeacher(teacherConfig, data, ref.mlm, opts)
+    : undefined;
   const r = await runTraining(teacherConfig, data, {
     backend: opts.backend,
     control: opts.control,
     flushMs: opts.flushMs,
+    initialWeights,
     footprints: ref.footprintEvery > 0 ? { every: ref.footprintEvery, store: 'cpu' } : undefined,
     hooks: {
       progress: (p) =>
@@ -188,6 +193,38 @@ async function trainTeacher(
   const bundle = teacherBundle(r.model, r.footprints);
   bundle.dev = r.best;
   return bundle;
+}
+
+/** MLM pre-training of a teacher on the task's training text; returns its encoder weights. */
+async function pretrainTeacher(
+  config: RunConfig,
+  data: TaskData,
+  mlm: MlmSpec,
+  opts: LoopOptions,
+): Promise<Map<string, ParamArray>> {
+  const { train, buckets, modelConfig, tokenizer } = prepareData(config, data);
+  const params = initMlmParams(modelConfig, config.train.seed);
+  try {
+    await mlmPretrain({
+      params,
+      config: modelConfig,
+      split: train,
+      buckets,
+      special: tokenizer.specialIds,
+      spec: mlm,
+      seed: config.train.seed,
+      embeddingGrad: embeddingGradFor(opts.backend, config.train.deterministic),
+      onStep: (step) =>
+        opts.hooks?.phase?.(
+          'preparing',
+          `MLM pre-training of the teacher: step ${step} of ${mlm.steps}`,
+        ),
+      stopped: () => opts.control?.isStopped ?? false,
+    });
+    return await encoderWeights(params);
+  } finally {
+    params.dispose();
+  }
 }
 
 /** Trains an encoder on `data` as `config` says. Resolves when done or stopped. */
@@ -253,6 +290,9 @@ export async function runTraining(
       stepsPerEpoch,
       batchSize: B,
       seed: t.seed,
+      buckets,
+      specialIds: tokenizer.specialIds,
+      embeddingGrad,
       footprintLogits: async (i) => {
         const f = bundle?.footprints[i];
         if (!bundle || !f) throw new Error(`The teacher has no footprint ${i}`);
@@ -453,9 +493,10 @@ export async function runTraining(
       const rate = swa && step >= swa.plan.startStep ? swa.plan.lr : clock.lr(step);
       const stageName = multiStage || kd.aux ? stages[info.stage]!.name : undefined;
       if (kd.aux?.owns(info)) {
-        const out = kd.aux.run({ info, batch: tb, rows });
+        const out = kd.aux.run({ info, batch: tb, arrays: batch, rows });
         pending.push({ step, lr: 0, stage: kd.aux.name, names: out.names, t: out.values });
       } else {
+        const held: tf.Tensor[] = []; // tensors a method's loss keeps until the update (StepInputs.hold)
         const out = trainStepTerms(
           vars,
           optimizer,
@@ -470,6 +511,7 @@ export async function runTraining(
             return kd.loss({
               info,
               batch: tb,
+              arrays: batch,
               rows,
               student: o,
               teacherLogits: () => {
@@ -482,10 +524,15 @@ export async function runTraining(
                 return live;
               },
               taskLoss: (logits) => taskLossPerExample(logits, tb.labels, data.spec.kind),
+              hold: (x) => {
+                held.push(tf.keep(x));
+                return x;
+              },
             });
           },
           rate,
         );
+        tf.dispose(held);
         pending.push({ step, lr: rate, stage: stageName, names: out.names, t: out.values });
       }
       disposeBatch(tb);
