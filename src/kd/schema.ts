@@ -3,16 +3,12 @@
 import { z } from 'zod';
 import type { ConfigError } from '../config/validate';
 import type { RunConfig } from '../config/run-config';
-import { modelArchSchema, trainConfigSchema } from '../config/schemas';
+import { int, modelArchSchema, trainConfigSchema } from '../config/schemas';
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const unit = z.number().min(0).max(1);
 const temperature = z.number().gt(0).max(100);
 const weight = z.number().min(0).max(1000);
 const classReduction = z.enum(['mean', 'sum']);
-
-const modelArch = modelArchSchema;
-const trainConfig = trainConfigSchema;
 
 export const mlmSchema = z.strictObject({
   steps: int(1, 10_000_000),
@@ -80,7 +76,7 @@ export const kdSpecSchema = z.discriminatedUnion('kind', [
     generatorClip: z.number().min(0),
     gumbelTau: z.number().gt(0).max(100),
     variant: z.enum(['roberta', 'bert']),
-    generator: z.strictObject({ model: modelArch, mlm: mlmSchema }),
+    generator: z.strictObject({ model: modelArchSchema, mlm: mlmSchema }),
   }),
   z.strictObject({
     kind: z.literal('small-loss'),
@@ -94,8 +90,8 @@ export const kdSpecSchema = z.discriminatedUnion('kind', [
 export const teacherRefSchema = z.discriminatedUnion('source', [
   z.strictObject({
     source: z.literal('train'),
-    model: modelArch,
-    train: trainConfig,
+    model: modelArchSchema,
+    train: trainConfigSchema,
     footprintEvery: int(0, 10_000_000),
     mlm: mlmSchema.optional(),
   }),

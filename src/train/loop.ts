@@ -25,10 +25,9 @@ import {
   type TeacherBundle,
 } from '../kd/teacher';
 import {
-  bertModel,
+  buildStudent,
   dropoutSeed,
   evalLogits,
-  initBertParams,
   isNoDecay,
   type EmbeddingGrad,
   type EncoderOutputs,
@@ -276,7 +275,15 @@ export async function runTraining(
       }
       teacherLogits = await cachedLogits(teacher, train, B, buckets, pad);
     }
-    model = bertModel(modelConfig, initBertParams(modelConfig, t.seed));
+    // The student: RunConfig.student (KroneckerBERT, TextCNN, BiLSTM) or the dense BERT of
+    // RunConfig.model; a KroneckerBERT with NKP init starts from the teacher's weights.
+    const tcfg = teacher ? bertConfigOf(teacher.model) : null;
+    model = await buildStudent(
+      config.student,
+      modelConfig,
+      t.seed,
+      teacher && tcfg ? { config: tcfg, params: teacher.model.params } : null,
+    );
     if (opts.initialWeights) loadWeights(model, opts.initialWeights);
     const bundle = teacher;
     method = await createMethod(spec, {
@@ -284,7 +291,7 @@ export async function runTraining(
       teacher,
       teacherLogits,
       student: model,
-      studentConfig: modelConfig,
+      studentConfig: model.kind === 'bert' ? modelConfig : null,
       train,
       totalSteps: t.steps,
       stepsPerEpoch,

@@ -81,6 +81,25 @@ describe('vanilla KD in the training loop (wasm)', () => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
+  it('distils the BERT teacher into a TextCNN and a BiLSTM student (cross-architecture)', async () => {
+    const tensors = tf.memory().numTensors;
+    for (const student of [
+      { kind: 'textcnn' as const, embed: 16, filters: 8, widths: [1, 2], dropout: 0 },
+      { kind: 'bilstm' as const, embed: 16, hidden: 16, dropout: 0 },
+    ]) {
+      const c = toyConfig(60, {
+        method: { kind: 'vanilla', temperature: 2, alpha: 0.5 },
+        teacher: { source: 'provided' },
+      });
+      c.student = student;
+      const r = await runTraining(c, data, { backend: 'wasm', teacher });
+      expect(r.model.kind).toBe(student.kind);
+      expect(r.best!.main).toBeGreaterThan(0.8);
+      r.model.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
   it('trains its own teacher from kd.teacher when none is handed in, and frees it', async () => {
     const tensors = tf.memory().numTensors;
     const r = await runTraining(
