@@ -154,8 +154,12 @@ export function stageClock(stages: StagePlan[], peak: number, warmupFrac: number
   return { starts, lr, at };
 }
 
-/** Trains the `kd.teacher` recipe with this same loop, on the same (possibly noised) data. */
-async function trainTeacher(
+/**
+ * Trains the `kd.teacher` recipe (source 'train') with this same loop on `data` (already noised
+ * when the run has label noise): optional MLM pre-training, then fine-tuning with footprints.
+ * Returns a frozen teacher bundle; the caller disposes it.
+ */
+export async function trainTeacher(
   config: RunConfig,
   data: TaskData,
   opts: LoopOptions,

@@ -1,0 +1,131 @@
+// `npm run experiment -- <preset> [flags]`: runs a list of KD methods on one task with the same
+// teacher, student and seeds (src/kd/experiments.ts) and writes the table as JSON and markdown to
+// reports/ (or --out), rewriting both after every method so a long run leaves partial results.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BackendName } from '../config/run-config';
+import { generateEmbeddedTask } from '../data/embedded';
+import type { TaskData } from '../data/types';
+import {
+  EXPERIMENT_PRESETS,
+  reportMarkdown,
+  runExperiment,
+  type ExperimentPreset,
+  type ExperimentReport,
+} from '../kd/experiments';
+import { isMethodPreset } from '../kd/presets';
+import { nodeBackend } from './args';
+import { loadTaskForCli } from './load-task';
+import { useNodeBackend } from './node-backend';
+import { sharedDataDir, SHARED_DATA_MISSING } from './shared-data';
+
+const HELP = `npm run experiment -- <preset> [flags]
+
+presets: ${Object.keys(EXPERIMENT_PRESETS).join(', ')}
+
+  --seeds 1,2,3          override the preset's seeds
+  --methods none,vanilla override the preset's methods (names from src/kd/presets.ts)
+  --steps N              override the students' steps (evaluation every N/8)
+  --teacher-steps N      override the teacher's fine-tuning steps
+  --out PATH             write PATH.json and PATH.md (default reports/experiment-<preset>-<time>)
+  --backend wasm|cpu     compute backend (default wasm)
+  --list                 print the presets as JSON and exit
+`;
+
+/** The task data of a preset. */
+async function loadPresetTask(p: ExperimentPreset): Promise<TaskData> {
+  const t = p.task;
+  if (t.source === 'embedded') {
+    return generateEmbeddedTask(t.seed, { trainSize: t.trainSize, devSize: t.devSize });
+  }
+  const dir = sharedDataDir();
+  if (!dir) throw new Error(SHARED_DATA_MISSING);
+  return loadTaskForCli({ task: t.task, data: join(dir, t.dir), maxTrain: t.maxTrain });
+}
+
+function numbers(flag: string, v: string): number[] {
+  const xs = v.split(',').map((s) => Number(s.trim()));
+  if (xs.some((x) => !Number.isInteger(x) || x < 0)) {
+    throw new Error(`--${flag} expects comma-separated non-negative integers, got '${v}'`);
+  }
+  return xs;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: {
+      seeds: { type: 'string' },
+      methods: { type: 'string' },
+      steps: { type: 'string' },
+      'teacher-steps': { type: 'string' },
+      out: { type: 'string' },
+      backend: { type: 'string' },
+      list: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (values.list) {
+    process.stdout.write(`${JSON.stringify(EXPERIMENT_PRESETS, null, 2)}\n`);
+    return;
+  }
+  const name = positionals[0];
+  if (!name || positionals.length > 1) throw new Error(`expected one preset name\n\n${HELP}`);
+  const base = EXPERIMENT_PRESETS[name];
+  if (!base)
+    throw new Error(
+      `unknown preset '${name}'; presets: ${Object.keys(EXPERIMENT_PRESETS).join(', ')}`,
+    );
+  const preset: ExperimentPreset = structuredClone(base);
+  if (values.seeds) preset.seeds = numbers('seeds', values.seeds);
+  if (values.methods) {
+    const names = values.methods.split(',').map((s) => s.trim());
+    const bad = names.filter((m) => !isMethodPreset(m));
+    if (bad.length > 0) throw new Error(`--methods: unknown method preset(s) ${bad.join(', ')}`);
+    preset.methods = names.filter(isMethodPreset);
+  }
+  if (values.steps) {
+    const [n] = numbers('steps', values.steps);
+    preset.train.steps = n!;
+    preset.train.evalEvery = Math.max(1, Math.floor(n! / 8));
+  }
+  if (values['teacher-steps']) {
+    const [n] = numbers('teacher-steps', values['teacher-steps']);
+    preset.teacher.train.steps = n!;
+    preset.teacher.train.evalEvery = Math.max(1, Math.floor(n! / 8));
+  }
+  const backend: BackendName = await useNodeBackend(nodeBackend(values.backend, 'wasm'));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const out = resolve(values.out ?? join('reports', `experiment-${name}-${stamp}`));
+  mkdirSync(dirname(out), { recursive: true });
+  const command = `npm run experiment -- ${process.argv.slice(2).join(' ')}`;
+  const write = (r: ExperimentReport) => {
+    writeFileSync(`${out}.json`, `${JSON.stringify({ command, preset, report: r }, null, 2)}\n`);
+    writeFileSync(`${out}.md`, reportMarkdown(r, command));
+  };
+  const data = await loadPresetTask(preset);
+  const log = (msg: string) =>
+    process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+  log(
+    `${name}: ${data.spec.name}, ${data.train.length} train / ${data.dev.length} dev, backend ${backend}`,
+  );
+  const report = await runExperiment(name, preset, data, {
+    backend,
+    onProgress: log,
+    onReport: write,
+  });
+  write(report);
+  process.stdout.write(reportMarkdown(report, command));
+  log(`wrote ${out}.json and ${out}.md`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`experiment: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

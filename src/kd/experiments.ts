@@ -1,0 +1,326 @@
+// The comparison run: a list of KD methods on one task with the same teacher, student and seeds,
+// summarised as a table (mean and spread of the dev metric, wall time). Presets are data (R3);
+// the runner is DOM- and Node-free (the CLI, src/cli/experiment.ts, loads data and writes files).
+import { defaultRunConfig } from '../config/defaults';
+import { modelPreset } from '../config/presets';
+import type {
+  BackendName,
+  ModelArch,
+  RunConfig,
+  TokenizerConfig,
+  TrainConfig,
+} from '../config/run-config';
+import type { StudentSpec } from '../config/student';
+import type { MetricName, TaskData } from '../data/types';
+import { runTraining, trainTeacher } from '../train/loop';
+import { applyLabelNoise } from './noise';
+import { METHOD_PRESETS, type MethodPreset, type MethodPresetName } from './presets';
+import type { LabelNoiseSpec, TeacherRef } from './spec';
+import { disposeTeacher } from './teacher';
+
+/** Where an experiment's data comes from (the CLI resolves it). */
+export type ExperimentTask =
+  | { source: 'embedded'; seed: number; trainSize?: number; devSize?: number }
+  | { source: 'glue'; task: 'sst2'; dir: string; maxTrain?: number };
+
+export interface ExperimentPreset {
+  description: string;
+  task: ExperimentTask;
+  tokenizer: TokenizerConfig;
+  /** The student architecture (a dense BERT), and optionally another student kind. */
+  student: ModelArch;
+  studentSpec?: StudentSpec;
+  /** The students' training run (seed replaced per seed). */
+  train: TrainConfig;
+  /** How the one shared teacher is trained (kd.teacher of source 'train'). */
+  teacher: Extract<TeacherRef, { source: 'train' }>;
+  /** Label noise applied to the training split for every run, teacher included. */
+  labelNoise?: LabelNoiseSpec;
+  /** Methods compared, by preset name (see kd/presets), in table order. */
+  methods: MethodPresetName[];
+  seeds: number[];
+}
+
+const tiny = modelPreset('bert-L2-H128')!;
+const mini = modelPreset('bert-L4-H256')!;
+
+function trainConfig(o: Partial<TrainConfig>): TrainConfig {
+  return { ...defaultRunConfig().train, ...o };
+}
+
+/** Every method of part A, in the table's order. */
+const ALL: MethodPresetName[] = [
+  'none',
+  'vanilla',
+  'intermediate',
+  'annealing',
+  'continuation',
+  'pro-kd',
+  'combined',
+  'swa',
+  'vanilla+swa',
+];
+
+export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
+  /** Two minutes: a toy-sized check that every method runs end to end. */
+  smoke: {
+    description:
+      'Embedded task (800/200), 1-layer students, 60 steps: plumbing check, not a result',
+    task: { source: 'embedded', seed: 1, trainSize: 800, devSize: 200 },
+    tokenizer: { vocab: 'build', vocabSize: 2000, lowercase: true, maxLen: 32 },
+    student: {
+      layers: 1,
+      hidden: 32,
+      heads: 2,
+      intermediate: 64,
+      hiddenDropout: 0.1,
+      attentionDropout: 0.1,
+    },
+    train: trainConfig({ steps: 60, evalEvery: 30, lr: 5e-3, batchSize: 16 }),
+    teacher: {
+      source: 'train',
+      model: {
+        layers: 2,
+        hidden: 64,
+        heads: 2,
+        intermediate: 128,
+        hiddenDropout: 0.1,
+        attentionDropout: 0.1,
+      },
+      train: trainConfig({ steps: 80, evalEvery: 40, lr: 5e-3, batchSize: 16, seed: 100 }),
+      footprintEvery: 20,
+    },
+    methods: ALL,
+    seeds: [1],
+  },
+  /** The embedded task with the BERT-Tiny student of the issue and a BERT-Mini teacher. */
+  embedded: {
+    description:
+      'Embedded negation/contrast task (4,000/800), BERT-Tiny student (2×128), BERT-Mini teacher (4×256)',
+    task: { source: 'embedded', seed: 1 },
+    tokenizer: { vocab: 'build', vocabSize: 2000, lowercase: true, maxLen: 32 },
+    student: tiny,
+    train: trainConfig({ steps: 1000, evalEvery: 125, lr: 1e-3, batchSize: 32 }),
+    teacher: {
+      source: 'train',
+      model: mini,
+      train: trainConfig({ steps: 2000, evalEvery: 250, lr: 5e-4, batchSize: 32, seed: 100 }),
+      footprintEvery: 500,
+    },
+    methods: ALL,
+    seeds: [1, 2, 3],
+  },
+  /** The embedded task with 30% uniform label noise: vanilla KD against the two mitigations. */
+  'embedded-noisy': {
+    description: 'Embedded task with 30% uniform label noise on train (teacher included)',
+    task: { source: 'embedded', seed: 1 },
+    tokenizer: { vocab: 'build', vocabSize: 2000, lowercase: true, maxLen: 32 },
+    student: tiny,
+    train: trainConfig({ steps: 1000, evalEvery: 125, lr: 1e-3, batchSize: 32 }),
+    teacher: {
+      source: 'train',
+      model: mini,
+      train: trainConfig({ steps: 2000, evalEvery: 250, lr: 5e-4, batchSize: 32, seed: 100 }),
+      footprintEvery: 0,
+    },
+    labelNoise: { kind: 'uniform', rate: 0.3, seed: 7 },
+    methods: ['none', 'vanilla', 'vanilla-pure', 'teacher-relabel', 'small-loss'],
+    seeds: [1, 2, 3],
+  },
+  /** SST-2 (a 20,000-example subset of train, full dev) with an MLM-pre-trained teacher. */
+  sst2: {
+    description:
+      'SST-2 (first 20,000 train sentences, full dev), BERT-Tiny student, BERT-Mini teacher MLM-pre-trained on the same text',
+    task: { source: 'glue', task: 'sst2', dir: 'glue/SST-2', maxTrain: 20000 },
+    tokenizer: { vocab: 'build', vocabSize: 8000, lowercase: true, maxLen: 64 },
+    student: tiny,
+    train: trainConfig({ steps: 1500, evalEvery: 250, lr: 1e-3, batchSize: 32 }),
+    teacher: {
+      source: 'train',
+      model: mini,
+      train: trainConfig({ steps: 1500, evalEvery: 250, lr: 3e-4, batchSize: 32, seed: 100 }),
+      footprintEvery: 375,
+      mlm: { steps: 2000, lr: 1e-3, batchSize: 64, maskProb: 0.15 },
+    },
+    methods: ALL,
+    seeds: [1, 2, 3],
+  },
+};
+
+/** One method's runs over the seeds. */
+export interface ExperimentRow {
+  method: MethodPresetName;
+  runs: { seed: number; best: number; final: number; bestStep: number; wallSec: number }[];
+  /** Mean, sample standard deviation (n − 1), min and max of the best dev metric. */
+  mean: number;
+  sd: number;
+  min: number;
+  max: number;
+  wallSec: number;
+}
+
+export interface ExperimentReport {
+  preset: string;
+  description: string;
+  metric: MetricName;
+  backend: BackendName;
+  seeds: number[];
+  student: { arch: ModelArch; kind: string; params: number; steps: number };
+  teacher: {
+    arch: ModelArch;
+    params: number;
+    steps: number;
+    mlmSteps: number;
+    dev: number;
+    metrics: Record<string, number>;
+    wallSec: number;
+  };
+  rows: ExperimentRow[];
+  startedAt: string;
+  wallSec: number;
+}
+
+/** Mean, sample sd, min and max (sd 0 for a single value). */
+export function summarise(xs: number[]): { mean: number; sd: number; min: number; max: number } {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const sd = n > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, sd, min: Math.min(...xs), max: Math.max(...xs) };
+}
+
+/** The student run config of a preset for one method and seed. */
+export function methodConfig(p: ExperimentPreset, method: MethodPreset, seed: number): RunConfig {
+  const c = defaultRunConfig();
+  c.name = 'experiment';
+  c.tokenizer = { ...p.tokenizer };
+  c.preset = 'custom';
+  c.model = { ...p.student };
+  c.train = { ...p.train, seed };
+  c.backend = 'auto';
+  if (p.studentSpec) c.student = structuredClone(p.studentSpec);
+  c.kd = {
+    ...structuredClone(method),
+    teacher: { source: 'provided' },
+    ...(p.labelNoise ? { labelNoise: { ...p.labelNoise } } : {}),
+  };
+  return c;
+}
+
+/**
+ * Runs every method of `preset` for every seed with one shared teacher (trained first, on the
+ * same possibly noised split). `onProgress` hears what is happening; `onReport` gets the partial
+ * report after each run (to write it out as it grows).
+ */
+export async function runExperiment(
+  name: string,
+  preset: ExperimentPreset,
+  data: TaskData,
+  opts: {
+    backend: BackendName;
+    onProgress?: (msg: string) => void;
+    onReport?: (r: ExperimentReport) => void;
+  },
+): Promise<ExperimentReport> {
+  const t0 = performance.now();
+  const say = opts.onProgress ?? (() => {});
+  const noisy = preset.labelNoise ? applyLabelNoise(data, preset.labelNoise).data : data;
+  // The teacher: trained once, through the loop's own recipe (MLM pre-training, footprints).
+  const base = methodConfig(preset, METHOD_PRESETS.vanilla, preset.teacher.train.seed);
+  base.kd = { ...base.kd!, teacher: preset.teacher };
+  delete base.kd.labelNoise; // already applied to `noisy`
+  say(
+    `teacher: ${preset.teacher.model.layers}×${preset.teacher.model.hidden}, ${preset.teacher.train.steps} steps`,
+  );
+  const tt = performance.now();
+  const teacher = await trainTeacher(base, noisy, {
+    backend: opts.backend,
+    hooks: { phase: (_p, detail) => detail && say(detail) },
+  });
+  const teacherWall = (performance.now() - tt) / 1000;
+  const dev = teacher.dev;
+  say(`teacher dev ${data.spec.mainMetric} ${dev?.main.toFixed(4)} (${teacherWall.toFixed(0)} s)`);
+  const report: ExperimentReport = {
+    preset: name,
+    description: preset.description,
+    metric: data.spec.mainMetric,
+    backend: opts.backend,
+    seeds: preset.seeds,
+    student: {
+      arch: preset.student,
+      kind: preset.studentSpec?.kind ?? 'bert',
+      params: 0,
+      steps: preset.train.steps,
+    },
+    teacher: {
+      arch: preset.teacher.model,
+      params: teacher.model.summary().params,
+      steps: preset.teacher.train.steps,
+      mlmSteps: preset.teacher.mlm?.steps ?? 0,
+      dev: dev?.main ?? NaN,
+      metrics: { ...(dev?.metrics ?? {}) },
+      wallSec: teacherWall,
+    },
+    rows: [],
+    startedAt: new Date().toISOString(),
+    wallSec: 0,
+  };
+  try {
+    for (const method of preset.methods) {
+      const runs: ExperimentRow['runs'] = [];
+      for (const seed of preset.seeds) {
+        say(`${method}, seed ${seed}`);
+        const r = await runTraining(methodConfig(preset, METHOD_PRESETS[method], seed), data, {
+          backend: opts.backend,
+          teacher,
+        });
+        report.student.params = r.model.summary().params;
+        r.model.dispose();
+        const best = r.best?.main ?? NaN;
+        runs.push({
+          seed,
+          best,
+          final: r.final?.main ?? NaN,
+          bestStep: r.best?.step ?? 0,
+          wallSec: r.wallSec,
+        });
+        say(`${method}, seed ${seed}: best ${best.toFixed(4)} in ${r.wallSec.toFixed(0)} s`);
+      }
+      const s = summarise(runs.map((x) => x.best));
+      report.rows.push({ method, runs, ...s, wallSec: summarise(runs.map((x) => x.wallSec)).mean });
+      report.wallSec = (performance.now() - t0) / 1000;
+      opts.onReport?.(structuredClone(report));
+    }
+  } finally {
+    disposeTeacher(teacher);
+  }
+  report.wallSec = (performance.now() - t0) / 1000;
+  return report;
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '—');
+
+/** The report as a markdown table (metric in %, mean ± sd over seeds, Δ against 'none'). */
+export function reportMarkdown(r: ExperimentReport, command: string): string {
+  const none = r.rows.find((row) => row.method === 'none');
+  const lines = [
+    `# ${r.preset}: ${r.description}`,
+    '',
+    `- command: \`${command}\``,
+    `- backend: ${r.backend}; started ${r.startedAt}; total wall time ${(r.wallSec / 60).toFixed(1)} min`,
+    `- teacher: ${r.teacher.arch.layers}×${r.teacher.arch.hidden} BERT, ${r.teacher.params.toLocaleString('en')} parameters, ` +
+      `${r.teacher.mlmSteps > 0 ? `${r.teacher.mlmSteps} MLM steps then ` : ''}${r.teacher.steps} steps; ` +
+      `dev ${r.metric} ${pct(r.teacher.dev)} (trained in ${r.teacher.wallSec.toFixed(0)} s)`,
+    `- student: ${r.student.kind} ${r.student.arch.layers}×${r.student.arch.hidden}, ${r.student.params.toLocaleString('en')} parameters, ` +
+      `${r.student.steps} steps; seeds ${r.seeds.join(', ')}`,
+    '',
+    `| method | dev ${r.metric} (%) mean ± sd | min – max | Δ vs none | per seed | wall s / run |`,
+    '|---|---|---|---|---|---|',
+    ...r.rows.map((row) => {
+      const delta = none && row !== none ? (100 * (row.mean - none.mean)).toFixed(2) : '';
+      const seeds = row.runs.map((x) => pct(x.best)).join(', ');
+      return `| ${row.method} | ${pct(row.mean)} ± ${(100 * row.sd).toFixed(2)} | ${pct(row.min)} – ${pct(row.max)} | ${delta} | ${seeds} | ${row.wallSec.toFixed(0)} |`;
+    }),
+    '',
+  ];
+  return lines.join('\n');
+}
