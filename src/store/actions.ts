@@ -2,7 +2,7 @@
 // config, pick a backend, start / pause / resume / stop a run. Built over an injected store,
 // bridge, loaders and task registry, so tests drive them in Node with fakes.
 import type { BackendPref, RunConfig, TaskRef } from '../config/run-config';
-import type { TaskData } from '../data/types';
+import type { TaskData } from '../data';
 import type { WorkerBridge } from './bridge';
 import type { AppStore } from './index';
 import { configSlice, withBackend, withTask } from './slices/config';

@@ -3,7 +3,7 @@
 // other than the current one are dropped (the typed form of a generation counter).
 // DOM-free at import time: the Worker is made by an injected factory, so tests run in Node.
 import type { BackendPref, RunConfig } from '../config/run-config';
-import type { TaskData } from '../data/types';
+import type { TaskData } from '../data';
 import { assertNever, PROTOCOL_VERSION, type FromWorker, type ToWorker } from '../protocol';
 import type { AppState, AppStore } from './index';
 import { withBatch, initialMetricsSlice } from './slices/metrics';

@@ -1,7 +1,11 @@
 // The app's task loaders: adapters from the UI's choices to src/data's readers. Runs on the main
 // thread (parsing a 67k-row TSV takes a fraction of a second); the rows go to the task registry.
-import { generateEmbeddedTask } from '../data/embedded';
-import { loadTaskFromFiles, loadTaskFromUrls } from '../data/loaders';
+import {
+  generateEmbeddedTask,
+  loadTaskFromFiles,
+  loadTaskFromHub,
+  loadTaskFromUrls,
+} from '../data';
 import type { TaskLoaders } from './actions';
 import { OWN_DATA } from './slices/task';
 
@@ -22,9 +26,7 @@ export const defaultLoaders: TaskLoaders = {
       ...(devUrl !== '' ? { devUrl } : {}),
     });
   },
-  hub: async (dataset, config, task) => {
-    // Loaded on demand: the Hub reader brings a parquet decoder most sessions never need.
-    const { loadTaskFromHub } = await import('../data/hub');
+  hub: (dataset, config, task) => {
     const t = taskId(task);
     return loadTaskFromHub({ dataset, config, ...(t !== undefined ? { task: t } : {}) });
   },

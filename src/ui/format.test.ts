@@ -7,6 +7,7 @@ import {
   formatDuration,
   formatPercent,
   formatRate,
+  formatTick,
   formatValue,
 } from './format';
 
@@ -41,5 +42,11 @@ describe('format', () => {
     expect(formatValue(0.00012)).toBe('1.20e-4');
     expect(formatValue(null)).toBe('–');
     expect(formatPercent(0.1234)).toBe('12.3 %');
+    // prettier-ignore
+    const ticks: Array<[number, string]> = [
+      [0.8, '0.8'], [0.65, '0.65'], [0, '0'], [0.6931, '0.693'], [1200, '1200'], [25000, '2.5e+4'],
+      [0.0001, '1.0e-4'], [Number.NaN, ''],
+    ];
+    for (const [x, text] of ticks) expect(formatTick(x)).toBe(text);
   });
 });

@@ -56,3 +56,11 @@ export function formatValue(x: number | null | undefined): string {
 export function formatPercent(share: number): string {
   return Number.isFinite(share) ? `${(share * 100).toFixed(1)} %` : '–';
 }
+
+/** An axis tick: 3 significant digits without trailing zeros (0.8, 0.65, 1200, 0). */
+export function formatTick(x: number): string {
+  if (!Number.isFinite(x)) return '';
+  return Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0)
+    ? x.toExponential(1)
+    : String(Number(x.toPrecision(3)));
+}

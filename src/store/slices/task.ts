@@ -2,8 +2,7 @@
 // state and the last data error. The rows themselves never enter the store (see task-registry.ts):
 // a 67k-row SST-2 train split in reactive state would be copied and diffed on every update.
 import type { TaskRef } from '../../config/run-config';
-import { isDataError } from '../../data/errors';
-import type { Example, MetricName, TaskData } from '../../data/types';
+import { isDataError, type Example, type MetricName, type TaskData } from '../../data';
 
 /** Where a task comes from, as the picker names it. */
 export type TaskSource = TaskRef['source'];

@@ -80,9 +80,10 @@ function BlockedHint() {
   ) : null;
 }
 
-function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {
+function Stat(props: { label: string; value: string; testId: string; wide?: boolean }) {
+  const { label, value, testId, wide } = props;
   return (
-    <div className="stat">
+    <div className={wide ? 'stat wide' : 'stat'}>
       <dt>{label}</dt>
       <dd data-testid={testId}>{value}</dd>
     </div>
@@ -171,8 +172,8 @@ function OutcomeView() {
   if (!outcome) return null;
   return (
     <dl className="stats outcome" data-testid="run.outcome">
-      <Stat label="Best dev" testId="run.best" value={evalText(outcome.best)} />
-      <Stat label="Final dev" testId="run.final" value={evalText(outcome.final)} />
+      <Stat label="Best dev" testId="run.best" value={evalText(outcome.best)} wide />
+      <Stat label="Final dev" testId="run.final" value={evalText(outcome.final)} wide />
       <Stat label="Wall time" testId="run.wall" value={formatDuration(outcome.wallSec)} />
     </dl>
   );

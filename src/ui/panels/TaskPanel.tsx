@@ -2,7 +2,7 @@
 // drag and drop), URLs, or the Hugging Face Hub. Loading errors show here; a failed load leaves
 // the previous task in place. Below it, the loaded task's summary.
 import { useId, useState, type DragEvent } from 'react';
-import { GLUE_TASKS } from '../../data/glue';
+import { GLUE_TASKS } from '../../data';
 import { actions } from '../../store/app';
 import { useApp } from '../../store';
 import { OWN_DATA, type TaskSource } from '../../store/slices/task';

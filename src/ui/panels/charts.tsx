@@ -13,11 +13,11 @@ import {
   YAxis,
 } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
-import type { MetricName } from '../../data/types';
+import type { MetricName } from '../../data';
 import type { EvalPoint, TrainPoint } from '../../protocol';
 import { useApp } from '../../store';
 import { Panel } from '../components/Panel';
-import { formatValue } from '../format';
+import { formatTick, formatValue } from '../format';
 
 const CHART_HEIGHT = 240;
 const METRIC_ORDER: readonly MetricName[] = ['accuracy', 'f1', 'mcc', 'pearson', 'spearman'];
@@ -38,7 +38,13 @@ const metricAccessors: Record<MetricName, (p: EvalPoint) => number | null> = {
   pearson: (p) => p.metrics.pearson ?? null,
   spearman: (p) => p.metrics.spearman ?? null,
 };
-const tickFormatter = (v: number): string => formatValue(v);
+const tickFormatter = (v: number): string => formatTick(v);
+// Metrics live in [0, 1] (accuracy, F1) or [-1, 1] (MCC, correlations): always show 0..1, and
+// widen only for values outside it, so a flat line at 1.0 is not drawn mid-chart.
+const metricDomain: [(min: number) => number, (max: number) => number] = [
+  (min) => Math.min(0, Math.floor(min * 10) / 10),
+  (max) => Math.max(1, Math.ceil(max * 10) / 10),
+];
 const tooltipFormatter = (v: unknown): string =>
   typeof v === 'number' ? formatValue(v) : String(v);
 
@@ -129,7 +135,7 @@ const MetricLines = memo(function MetricLines({
       <LineChart data={evals} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" className="chart-grid" />
         <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-        <YAxis tickFormatter={tickFormatter} width={56} domain={['auto', 'auto']} />
+        <YAxis tickFormatter={tickFormatter} width={56} domain={metricDomain} />
         <Tooltip formatter={tooltipFormatter} labelFormatter={(s) => `step ${String(s)}`} />
         <Legend />
         {names.map((name, i) => (
