@@ -6,7 +6,14 @@ import type { BackendInfo } from '../protocol';
 
 /** The parts of the WebGPU API we read; typed locally so the core needs no DOM/WebGPU lib. */
 interface GpuAdapterLike {
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+  info?: {
+    vendor?: string;
+    architecture?: string;
+    device?: string;
+    description?: string;
+    /** Where Chrome reports it (GPUAdapterInfo); older builds put it on the adapter. */
+    isFallbackAdapter?: boolean;
+  };
   isFallbackAdapter?: boolean;
 }
 interface GpuLike {
@@ -23,11 +30,13 @@ function gpu(): GpuLike | null {
   return typeof g === 'object' && g !== null && 'requestAdapter' in g ? (g as GpuLike) : null;
 }
 
-function describeAdapter(a: GpuAdapterLike): string {
+/** A short human description of a WebGPU adapter for the backend badge. */
+export function describeAdapter(a: GpuAdapterLike): string {
   const i = a.info ?? {};
   const parts = [i.vendor, i.architecture, i.device, i.description].filter((s) => !!s);
   const name = parts.length > 0 ? parts.join(' ') : 'unknown adapter';
-  return a.isFallbackAdapter ? `${name} (software fallback)` : name;
+  const fallback = i.isFallbackAdapter ?? a.isFallbackAdapter ?? false;
+  return fallback ? `${name} (software fallback)` : name;
 }
 
 /** Tries one backend. Returns its description, or throws why it is unusable. */
