@@ -34,7 +34,7 @@ describe('presets', () => {
   it('every experiment preset gives valid run configs for every method it lists', () => {
     for (const [name, p] of Object.entries(EXPERIMENT_PRESETS)) {
       for (const m of p.methods) {
-        const c = methodConfig(p, METHOD_PRESETS[m], p.seeds[0]!);
+        const c = methodConfig(p, p.overrides?.[m] ?? METHOD_PRESETS[m], p.seeds[0]!);
         c.kd = { ...c.kd!, teacher: p.teacher };
         expect([name, m, validateRunConfig(c)]).toEqual([name, m, []]);
       }
