@@ -28,6 +28,20 @@ describe('train CLI', () => {
     expect(done['best']).toMatchObject({ metrics: { accuracy: expect.any(Number) } });
   });
 
+  it('distils with --kd: trains the teacher first, reports it and the loss terms', () => {
+    const { status, lines } = run([
+      '--preset', 'tiny-L1-H32', '--steps', '4', '--batch', '8', '--eval-every', '4', '--log-every', '1', '--max-train', '100',
+      '--kd', 'vanilla', '--teacher-preset', 'tiny-L1-H32', '--teacher-steps', '4',
+    ]);
+    expect(status).toBe(0);
+    const config = lines.find((l) => l.event === 'config')!['config'] as { kd: { method: { kind: string }; teacher: { source: string } } };
+    expect(config.kd.method.kind).toBe('vanilla');
+    expect(config.kd.teacher.source).toBe('train');
+    expect(lines.find((l) => l.event === 'train')!['terms']).toMatchObject({ ce: expect.any(Number), kd: expect.any(Number) });
+    expect(lines.at(-1)!['teacher']).toMatchObject({ main: expect.any(Number) });
+    expect(run(['--kd', 'nope']).stderr).toMatch(/--kd: unknown method preset 'nope'/);
+  });
+
   it('rejects bad flags with a message', () => {
     const bad = run(['--steps', 'many']);
     expect(bad.status).toBe(1);

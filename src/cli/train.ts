@@ -1,7 +1,9 @@
 // `npm run train -- --task sst2 --data ../shared/data/glue/SST-2 [flags]`: trains a BERT encoder
 // with the same core as the browser worker and prints JSON lines (prepared, train, eval, done).
 import { writeFileSync } from 'node:fs';
-import type { BackendName } from '../config/run-config';
+import { modelPreset } from '../config/presets';
+import type { BackendName, RunConfig } from '../config/run-config';
+import { isMethodPreset, METHOD_PRESETS, methodPreset } from '../kd/presets';
 import { runTraining } from '../train/loop';
 import { parseRunConfig } from '../config/validate';
 import { buildConfig, helpText, nodeBackend, parseCli } from './args';
@@ -18,7 +20,60 @@ const EXTRA = {
   backend: { type: 'string', help: 'cpu | wasm (default) | webgpu (Dawn)' },
   'log-every': { type: 'string', help: 'print every Nth step (default 10)' },
   out: { type: 'string', help: 'write the final summary JSON to this file' },
+  kd: { type: 'string', help: 'distil with a method preset (src/kd/presets.ts), e.g. vanilla' },
+  'teacher-preset': { type: 'string', help: 'teacher architecture preset (default bert-L4-H128)' },
+  'teacher-steps': { type: 'string', help: "teacher's training steps (default 2x --steps)" },
+  'teacher-lr': { type: 'string', help: "teacher's peak learning rate (default --lr)" },
+  'teacher-mlm-steps': {
+    type: 'string',
+    help: 'MLM pre-training steps of the teacher (default 0)',
+  },
+  'footprint-every': {
+    type: 'string',
+    help: 'teacher snapshot period for Pro-KD (default steps/4)',
+  },
 } as const;
+
+/** kd from --kd and the teacher flags: a method preset with a teacher trained first. */
+function kdFromFlags(config: RunConfig, str: (k: string) => string | undefined): RunConfig['kd'] {
+  const name = str('kd');
+  if (name === undefined) return config.kd;
+  if (!isMethodPreset(name)) {
+    throw new Error(
+      `--kd: unknown method preset '${name}'; one of ${Object.keys(METHOD_PRESETS).join(', ')}`,
+    );
+  }
+  const presetName = str('teacher-preset') ?? 'bert-L4-H128';
+  const model = modelPreset(presetName);
+  if (!model) throw new Error(`--teacher-preset: unknown preset '${presetName}'`);
+  const num = (flag: string, fallback: number) => {
+    const v = str(flag);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new Error(`--${flag} expects a number, got '${v}'`);
+    return n;
+  };
+  const steps = num('teacher-steps', 2 * config.train.steps);
+  const mlmSteps = num('teacher-mlm-steps', 0);
+  return {
+    ...methodPreset(name),
+    teacher: {
+      source: 'train',
+      model,
+      train: {
+        ...config.train,
+        steps,
+        lr: num('teacher-lr', config.train.lr),
+        evalEvery: Math.max(1, Math.floor(steps / 8)),
+        seed: config.train.seed + 100,
+      },
+      footprintEvery: num('footprint-every', Math.max(1, Math.floor(steps / 4))),
+      ...(mlmSteps > 0
+        ? { mlm: { steps: mlmSteps, lr: 1e-3, batchSize: config.train.batchSize, maskProb: 0.15 } }
+        : {}),
+    },
+  };
+}
 
 const emit = (event: string, body: object) =>
   process.stdout.write(`${JSON.stringify({ event, ...body })}\n`);
@@ -30,7 +85,9 @@ async function main(): Promise<void> {
     return;
   }
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  const config = parseRunConfig(buildConfig(values, str('config')));
+  const built = buildConfig(values, str('config'));
+  built.kd = kdFromFlags(built, str);
+  const config = parseRunConfig(built);
   const task = str('task') ?? 'embedded';
   const maxTrain = str('max-train');
   const data = await loadTaskForCli({
@@ -51,6 +108,9 @@ async function main(): Promise<void> {
   const result = await runTraining(config, data, {
     backend,
     hooks: {
+      phase: (phase, detail) => {
+        if (phase === 'preparing' && detail) process.stderr.write(`${detail}\n`);
+      },
       prepared: (info) => emit('prepared', info),
       train: (points) =>
         points
@@ -60,6 +120,7 @@ async function main(): Promise<void> {
     },
   });
   const summary = {
+    ...(result.teacher ? { teacher: result.teacher } : {}),
     best: result.best,
     final: result.final,
     wallSec: result.wallSec,
