@@ -99,6 +99,63 @@ describe('worker handler', () => {
     expect(tf.memory().numTensors).toBe(0);
   });
 
+  it('runs a KD config: trains the teacher first, reports it, the stages and the loss terms', async () => {
+    const { posted, handle, waitFor } = setup();
+    const c = config(12);
+    c.kd = {
+      method: {
+        kind: 'annealing',
+        tauMax: 2,
+        phase1Units: 2,
+        phase2Units: 1,
+        classReduction: 'mean',
+      },
+      teacher: {
+        source: 'train',
+        model: { ...c.model, layers: 2 },
+        train: { ...c.train, steps: 6 },
+        footprintEvery: 0,
+      },
+    };
+    await handle({
+      type: 'start',
+      version: PROTOCOL_VERSION,
+      runId: 'kd1',
+      config: c,
+      data: data(),
+    });
+    await waitFor((m) => m.type === 'done');
+    const prepared = posted.find((m) => m.type === 'prepared');
+    expect(prepared?.type === 'prepared' && prepared.info.teacher?.dev?.main).toEqual(
+      expect.any(Number),
+    );
+    expect(prepared?.type === 'prepared' && prepared.info.kd).toEqual({
+      method: 'annealing',
+      stages: [
+        { name: 'anneal', steps: 8 },
+        { name: 'labels', steps: 4 },
+      ],
+    });
+    const train = posted.flatMap((m) => (m.type === 'metrics' ? m.train : []));
+    expect(train.map((p) => p.stage)).toEqual([
+      ...Array(8).fill('anneal'),
+      ...Array(4).fill('labels'),
+    ]);
+    expect(Object.keys(train[0]!.terms!)).toEqual(['mse', 'phi']);
+    const evals = posted.flatMap((m) => (m.type === 'metrics' ? m.evals : []));
+    // Every 5 steps and at each stage's end (step 8).
+    expect(evals.map((e) => [e.step, e.stage])).toEqual([
+      [5, 'anneal'],
+      [8, 'anneal'],
+      [10, 'labels'],
+      [12, 'labels'],
+    ]);
+    expect(
+      posted.some((m) => m.type === 'phase' && m.detail?.startsWith('training the teacher')),
+    ).toBe(true);
+    expect(tf.memory().numTensors).toBe(0);
+  });
+
   it('stops a run on request and reports stopped', async () => {
     const { handle, waitFor, posted } = setup();
     await handle({
