@@ -70,6 +70,8 @@ export const KD_DEFAULTS: { [K in KdKind]: SpecOf[K] } = {
       mlm: { steps: 500, lr: 1e-3, batchSize: 32, maskProb: 0.15 },
     },
   },
+  // The re-implementations' look-ahead (τ = 4, 1,000 held out, CE meta loss, δ = 1e-8) [S].
+  'rw-kd': { kind: 'rw-kd', temperature: 4, metaSize: 1000, metaLoss: 'hard', floor: 1e-8 },
   // Ours, not the W-NUT paper's [I]: see src/kd/algorithms/noisy.ts and docs/methods.md.
   // A teacher trained on labels with noise rate r is at best ≈ (1 − r) confident, so θ < 1 − r.
   'teacher-relabel': { kind: 'teacher-relabel', threshold: 0.6, temperature: 2, alpha: 0.5 },

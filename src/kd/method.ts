@@ -104,6 +104,8 @@ export interface MethodEnv {
   /** The student's BERT config when it is a BERT (methods that rebuild its inputs need it). */
   studentConfig: BertConfig | null;
   train: EncodedSplit;
+  /** Rows held out of the training split for a meta objective (see registry.heldOutSize). */
+  meta: EncodedSplit | null;
   /** Total optimiser steps of the run. */
   totalSteps: number;
   stepsPerEpoch: number;

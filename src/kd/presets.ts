@@ -26,6 +26,8 @@ export const METHOD_PRESETS = {
   'pro-kd': { method: kdDefaults('pro-kd') },
   /** Combined-KD: MATE-KD generator + Annealing-KD (RoBERTa-script loss). */
   combined: { method: kdDefaults('combined') },
+  /** RW-KD, look-ahead per-sample weights on the classifier head (1,000 examples held out). */
+  'rw-kd': { method: kdDefaults('rw-kd') },
   /** Noisy labels, mitigation 1 (ours): teacher-guided relabelling. */
   'teacher-relabel': { method: kdDefaults('teacher-relabel') },
   /** Noisy labels, mitigation 2 (ours): small-loss selection on the CE term. */

@@ -7,6 +7,7 @@ import { intermediate } from './algorithms/intermediate';
 import { none } from './algorithms/none';
 import { smallLoss, teacherRelabelKd } from './algorithms/noisy';
 import { proKd } from './algorithms/pro-kd';
+import { rwKd } from './algorithms/rw-kd';
 import { vanilla } from './algorithms/vanilla';
 import type { MethodEnv, MethodImpl, MethodRuntime } from './method';
 import type { KdKind, KdSpec } from './spec';
@@ -24,7 +25,13 @@ export const KD_ALGORITHMS: { [K in KdKind]: MethodImpl<SpecOf[K]> } = {
   'teacher-relabel': teacherRelabelKd,
   'small-loss': smallLoss,
   combined,
+  'rw-kd': rwKd,
 };
+
+/** Training examples a method holds out of the student's training split (RW-KD's meta split). */
+export function heldOutSize(spec: KdSpec): number {
+  return spec.kind === 'rw-kd' ? spec.metaSize : 0;
+}
 
 /** Builds the runtime of a method spec (a correlated lookup: the kind picks its own module). */
 export function createMethod<K extends KdKind>(

@@ -79,6 +79,13 @@ export const kdSpecSchema = z.discriminatedUnion('kind', [
     generator: z.strictObject({ model: modelArchSchema, mlm: mlmSchema }),
   }),
   z.strictObject({
+    kind: z.literal('rw-kd'),
+    temperature,
+    metaSize: int(1, 10_000_000),
+    metaLoss: z.enum(['hard', 'mix']),
+    floor: z.number().gt(0).max(1),
+  }),
+  z.strictObject({
     kind: z.literal('small-loss'),
     forgetRate: z.number().min(0).lt(1),
     rampShare: z.number().gt(0).max(1),

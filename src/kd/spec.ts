@@ -153,6 +153,23 @@ export interface CombinedSpec {
   generator: { model: ModelArch; mlm: MlmSpec };
 }
 
+/**
+ * RW-KD (Lu et al., Findings of EMNLP 2021): per-sample weights (w_ce, w_kd), w_ce + w_kd = 1,
+ * from a look-ahead on a held-out split (the variant of both third-party re-implementations;
+ * the paper's meta-learner is unknown), restricted to the classifier head (first order exact).
+ */
+export interface RwKdSpec {
+  kind: 'rw-kd';
+  /** Temperature of the KD term (re-implementation: 4). */
+  temperature: number;
+  /** Training examples held out as the meta split (re-implementation: 1,000), >= 1. */
+  metaSize: number;
+  /** Meta objective: 'hard' = CE (re-implementation default), 'mix' = CE + KD. */
+  metaLoss: 'hard' | 'mix';
+  /** Floor δ of the unnormalised weights (re-implementation: 1e-8). */
+  floor: number;
+}
+
 /** Every distillation method, by `kind`. The registry (./registry) maps each kind to its module. */
 export type KdSpec =
   | NoneSpec
@@ -163,7 +180,8 @@ export type KdSpec =
   | ProKdSpec
   | TeacherRelabelSpec
   | SmallLossSpec
-  | CombinedSpec;
+  | CombinedSpec
+  | RwKdSpec;
 
 export type KdKind = KdSpec['kind'];
 

@@ -155,6 +155,7 @@ export function fakeEnv(o: {
       labels: new Float32Array(0),
       truncated: 0,
     },
+    meta: null,
     totalSteps: o.totalSteps,
     stepsPerEpoch: 1,
     batchSize: 1,

@@ -11,7 +11,8 @@ import type { TaskData } from '../data/types';
 import { bertConfigOf } from '../kd/bert';
 import type { MethodRuntime, StagePlan, StepInfo } from '../kd/method';
 import { applyLabelNoise } from '../kd/noise';
-import { createMethod } from '../kd/registry';
+import { holdOut } from '../kd/algorithms/rw-kd';
+import { createMethod, heldOutSize } from '../kd/registry';
 import { encoderWeights, initMlmParams, mlmPretrain } from '../kd/mlm';
 import type { KdSpec, MlmSpec } from '../kd/spec';
 import { swaPlan, WeightAverage } from '../kd/swa';
@@ -248,9 +249,19 @@ export async function runTraining(
 
   hooks.phase?.('preparing');
   const prepared = prepareData(config, data);
-  const { train, dev, buckets, modelConfig, tokenizer } = prepared;
+  const { dev, buckets, modelConfig, tokenizer } = prepared;
+  // A method with a meta objective (RW-KD) trains on the split minus its held-out rows.
+  const held = heldOutSize(spec);
+  const { train, meta } =
+    held > 0 ? holdOut(prepared.train, held, t.seed) : { train: prepared.train, meta: null };
   const B = t.batchSize;
   const pad = tokenizer.specialIds.pad;
+  if (train.n < B) {
+    throw new Error(
+      `Method '${spec.kind}' holds out ${held} of ${prepared.train.n} training examples, ` +
+        `leaving ${train.n}: fewer than one batch (${B})`,
+    );
+  }
   const stepsPerEpoch = Math.floor(train.n / B);
   const embeddingGrad = embeddingGradFor(opts.backend, t.deterministic);
   const devBatches = evalBatches(dev, B, buckets, pad);
@@ -297,6 +308,7 @@ export async function runTraining(
       student: model,
       studentConfig: model.kind === 'bert' ? modelConfig : null,
       train,
+      meta,
       totalSteps: t.steps,
       stepsPerEpoch,
       batchSize: B,

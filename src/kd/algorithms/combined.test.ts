@@ -251,6 +251,7 @@ describe('generator step', () => {
       student,
       studentConfig: prep.modelConfig,
       train: prep.train,
+      meta: null,
       totalSteps: 100,
       stepsPerEpoch: 8,
       batchSize: 8,
