@@ -101,6 +101,7 @@ export const teacherRefSchema = z.discriminatedUnion('source', [
     train: trainConfigSchema,
     footprintEvery: int(0, 10_000_000),
     mlm: mlmSchema.optional(),
+    ensemble: int(1, 16).optional(),
   }),
   z.strictObject({ source: z.literal('provided') }),
 ]);

@@ -213,6 +213,11 @@ export type TeacherRef =
       footprintEvery: number;
       /** MLM pre-training on the task's text before fine-tuning (a stronger from-scratch teacher). */
       mlm?: MlmSpec;
+      /**
+       * Train this many teachers (seeds train.seed, +1, ...) and distil from their mean logits;
+       * footprints and intermediate outputs come from the first. Absent = 1.
+       */
+      ensemble?: number;
     }
   | { source: 'provided' };
 

@@ -13,6 +13,7 @@ import type { MethodRuntime, StagePlan, StepInfo } from '../kd/method';
 import { applyLabelNoise } from '../kd/noise';
 import { holdOut } from '../kd/algorithms/rw-kd';
 import { createMethod, heldOutSize } from '../kd/registry';
+import { ensembleModel } from '../kd/ensemble';
 import { encoderWeights, initMlmParams, mlmPretrain } from '../kd/mlm';
 import type { KdSpec, MlmSpec } from '../kd/spec';
 import { swaPlan, WeightAverage } from '../kd/swa';
@@ -20,6 +21,7 @@ import {
   batchLogits,
   cachedLogits,
   disposeTeacher,
+  freeze,
   takeFootprint,
   teacherBundle,
   type Footprint,
@@ -178,24 +180,65 @@ export async function trainTeacher(
     model: ref.model,
     train: ref.train,
     kd: undefined,
+    student: undefined, // the teacher is the dense BERT of kd.teacher.model
   };
   const hooks = opts.hooks ?? {};
-  const initialWeights = ref.mlm
-    ? await pretrainTeacher(teacherConfig, data, ref.mlm, opts)
-    : undefined;
-  const r = await runTraining(teacherConfig, data, {
-    backend: opts.backend,
-    control: opts.control,
-    flushMs: opts.flushMs,
-    initialWeights,
-    footprints: ref.footprintEvery > 0 ? { every: ref.footprintEvery, store: 'cpu' } : undefined,
-    hooks: {
-      progress: (p) =>
-        hooks.phase?.('preparing', `training the teacher: step ${p.step} of ${p.totalSteps}`),
-    },
-  });
-  const bundle = teacherBundle(r.model, r.footprints);
-  bundle.dev = r.best;
+  const count = ref.ensemble ?? 1;
+  const members: Model[] = [];
+  let footprints: Footprint[] = [];
+  let best: EvalPoint | null = null;
+  try {
+    for (let k = 0; k < count; k++) {
+      const memberConfig = { ...teacherConfig, train: { ...ref.train, seed: ref.train.seed + k } };
+      const of = count > 1 ? ` ${k + 1} of ${count}` : '';
+      const initialWeights = ref.mlm
+        ? await pretrainTeacher(memberConfig, data, ref.mlm, opts)
+        : undefined;
+      const r = await runTraining(memberConfig, data, {
+        backend: opts.backend,
+        control: opts.control,
+        flushMs: opts.flushMs,
+        initialWeights,
+        footprints:
+          k === 0 && ref.footprintEvery > 0
+            ? { every: ref.footprintEvery, store: 'cpu' }
+            : undefined,
+        hooks: {
+          progress: (p) =>
+            hooks.phase?.(
+              'preparing',
+              `training the teacher${of}: step ${p.step} of ${p.totalSteps}`,
+            ),
+        },
+      });
+      members.push(r.model);
+      if (k === 0) {
+        footprints = r.footprints;
+        best = r.best;
+      }
+    }
+  } catch (e) {
+    members.forEach((m) => m.dispose());
+    throw e;
+  }
+  if (count === 1) {
+    const bundle = teacherBundle(members[0]!, footprints);
+    bundle.dev = best;
+    return bundle;
+  }
+  members.forEach(freeze);
+  const bundle = teacherBundle(ensembleModel(members), footprints);
+  // The ensemble's own dev result (its members' best checkpoints, logits averaged).
+  const { dev, buckets, tokenizer } = prepareData(teacherConfig, data);
+  const devBatches = evalBatches(dev, ref.train.batchSize, buckets, tokenizer.specialIds.pad);
+  const r = await evaluate(
+    (b) => evalLogits(bundle.model, b),
+    data.spec,
+    devBatches,
+    dev.n,
+    dev.labels,
+  );
+  bundle.dev = { step: ref.train.steps, loss: r.loss, metrics: r.metrics, main: r.main };
   return bundle;
 }
 
