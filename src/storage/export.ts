@@ -128,7 +128,7 @@ export function parseRunExport(text: string, source = 'run.json'): RunExport {
     json = JSON.parse(text);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new StorageError('invalid', `${source}: not a JSON file (${why})`);
+    throw new StorageError('invalid', `${source}: not a JSON file (${why})`, { cause: e });
   }
   const head = z.object({ format: z.unknown(), version: z.unknown() }).safeParse(json);
   if (!head.success || head.data.format !== RUN_EXPORT_FORMAT) {
