@@ -17,6 +17,7 @@ import { renderHtml, svgChart } from '../../e2e/regress/report';
 import { suiteCases, suiteFromEnv } from '../../e2e/regress/suites';
 import { defaultRunConfig } from '../config/defaults';
 import { encodeRunConfig } from '../config/url';
+import { validateRunConfig } from '../config/validate';
 import { regressCommand } from './regress';
 
 const ENV: RunEnv = { backend: 'webgpu', adapter: 'google · swiftshader', browser: 'chromium 156' };
@@ -187,6 +188,7 @@ describe('suites and controls', () => {
     expect(new Set(full.map((c) => c.name)).size).toBe(full.length);
     for (const c of full) {
       expect(c.name).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(validateRunConfig(c.config), c.name).toEqual([]);
       expect(() => encodeRunConfig(c.config)).not.toThrow();
     }
     expect(full.slice(0, suiteCases('short').length)).toEqual(suiteCases('short'));
