@@ -72,6 +72,18 @@ export const KD_DEFAULTS: { [K in KdKind]: SpecOf[K] } = {
   },
   // The re-implementations' look-ahead (τ = 4, 1,000 held out, CE meta loss, δ = 1e-8) [S].
   'rw-kd': { kind: 'rw-kd', temperature: 4, metaSize: 1000, metaLoss: 'hard', floor: 1e-8 },
+  // Dossier §7.1 reading [I]: unit λs, τ = 1, d = 64, the last 20% fine-tuning with CE + KD
+  // (the second stage of the THUDM re-implementation [S]); pseudo classifiers: 200 full-batch steps.
+  universal: {
+    kind: 'universal',
+    temperature: 1,
+    weights: { ce: 1, kd: 1, ild: 1 },
+    attentionDim: 64,
+    stage2Share: 0.2,
+    stage2Kd: true,
+    pseudoSteps: 200,
+    pseudoLr: 1e-2,
+  },
   // Ours, not the W-NUT paper's [I]: see src/kd/algorithms/noisy.ts and docs/methods.md.
   // A teacher trained on labels with noise rate r is at best ≈ (1 − r) confident, so θ < 1 − r.
   'teacher-relabel': { kind: 'teacher-relabel', threshold: 0.6, temperature: 2, alpha: 0.5 },

@@ -28,6 +28,8 @@ export const METHOD_PRESETS = {
   combined: { method: kdDefaults('combined') },
   /** RW-KD, look-ahead per-sample weights on the classifier head (1,000 examples held out). */
   'rw-kd': { method: kdDefaults('rw-kd') },
+  /** Universal-KD: output-space intermediate-layer KD through pseudo classifiers and attention. */
+  universal: { method: kdDefaults('universal') },
   /** Noisy labels, mitigation 1 (ours): teacher-guided relabelling. */
   'teacher-relabel': { method: kdDefaults('teacher-relabel') },
   /** Noisy labels, mitigation 2 (ours): small-loss selection on the CE term. */

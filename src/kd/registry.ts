@@ -8,6 +8,7 @@ import { none } from './algorithms/none';
 import { smallLoss, teacherRelabelKd } from './algorithms/noisy';
 import { proKd } from './algorithms/pro-kd';
 import { rwKd } from './algorithms/rw-kd';
+import { universal } from './algorithms/universal';
 import { vanilla } from './algorithms/vanilla';
 import type { MethodEnv, MethodImpl, MethodRuntime } from './method';
 import type { KdKind, KdSpec } from './spec';
@@ -26,6 +27,7 @@ export const KD_ALGORITHMS: { [K in KdKind]: MethodImpl<SpecOf[K]> } = {
   'small-loss': smallLoss,
   combined,
   'rw-kd': rwKd,
+  universal,
 };
 
 /** Training examples a method holds out of the student's training split (RW-KD's meta split). */

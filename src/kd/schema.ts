@@ -79,6 +79,16 @@ export const kdSpecSchema = z.discriminatedUnion('kind', [
     generator: z.strictObject({ model: modelArchSchema, mlm: mlmSchema }),
   }),
   z.strictObject({
+    kind: z.literal('universal'),
+    temperature,
+    weights: z.strictObject({ ce: weight, kd: weight, ild: weight }),
+    attentionDim: int(1, 4096),
+    stage2Share: z.number().min(0).lt(1),
+    stage2Kd: z.boolean(),
+    pseudoSteps: int(1, 100_000),
+    pseudoLr: z.number().gt(0).max(1),
+  }),
+  z.strictObject({
     kind: z.literal('rw-kd'),
     temperature,
     metaSize: int(1, 10_000_000),

@@ -170,6 +170,29 @@ export interface RwKdSpec {
   floor: number;
 }
 
+/**
+ * Universal-KD (Wu et al., EMNLP 2021): pseudo classifiers on every teacher and student layer,
+ * each student layer distilled (KL in output space) towards an attention-weighted mix of the
+ * teacher layers' pseudo logits; works for CNN and LSTM students. Equations per the dossier's
+ * §7.1 reading (the paper's are unknown): weights, τ and the stage split are parameters.
+ */
+export interface UniversalSpec {
+  kind: 'universal';
+  /** Temperature of every KL (L_KD and L_ILD). */
+  temperature: number;
+  /** λ1·CE + λ2·KD(final logits) + λ3·L_ILD in stage 1. */
+  weights: { ce: number; kd: number; ild: number };
+  /** Width d of the attention projections P_S, P_T. */
+  attentionDim: number;
+  /** Share of the run in stage 2 (fine-tuning without L_ILD, from the best stage-1 checkpoint). */
+  stage2Share: number;
+  /** Stage 2 keeps λ2·KD next to λ1·CE (else CE alone). */
+  stage2Kd: boolean;
+  /** Full-batch AdamW steps and learning rate of the teacher's pseudo classifiers. */
+  pseudoSteps: number;
+  pseudoLr: number;
+}
+
 /** Every distillation method, by `kind`. The registry (./registry) maps each kind to its module. */
 export type KdSpec =
   | NoneSpec
@@ -181,7 +204,8 @@ export type KdSpec =
   | TeacherRelabelSpec
   | SmallLossSpec
   | CombinedSpec
-  | RwKdSpec;
+  | RwKdSpec
+  | UniversalSpec;
 
 export type KdKind = KdSpec['kind'];
 

@@ -6,7 +6,7 @@
 // methods that match them run the teacher live inside the step's tidy.
 import * as tf from '@tensorflow/tfjs';
 import { evalBatches, type EncodedSplit } from '../data/batcher';
-import { evalLogits, type Model, type ParamArray } from '../model';
+import type { EncoderOutputs, Model, ParamArray } from '../model';
 import type { EvalPoint } from '../protocol';
 import { hash32 } from '../util/rng';
 import { disposeBatch, toTensors } from '../train/step';
@@ -73,25 +73,41 @@ export async function computeLogits(
   buckets: readonly number[],
   padId: number,
 ): Promise<{ logits: Float32Array; C: number }> {
+  const r = await computeRows(model, split, batchSize, buckets, padId, (o) => o.logits);
+  return { logits: r.values, C: r.width };
+}
+
+/**
+ * Any per-example eval-mode output of `model` on every row of `split`: `pick` maps a batch's
+ * outputs to [B, K]; returns [n·K] row-major (row = split index). One readback for the split.
+ */
+export async function computeRows(
+  model: Model,
+  split: EncodedSplit,
+  batchSize: number,
+  buckets: readonly number[],
+  padId: number,
+  pick: (o: EncoderOutputs) => tf.Tensor2D,
+): Promise<{ values: Float32Array; width: number }> {
   const batches = evalBatches(split, batchSize, buckets, padId);
   const parts: tf.Tensor2D[] = [];
   for (const b of batches) {
     const t = toTensors(b);
-    parts.push(tf.tidy(() => evalLogits(model, t)));
+    parts.push(tf.tidy(() => pick(model.forward(t, { training: false }))));
     disposeBatch(t);
   }
-  const C = parts[0]?.shape[1] ?? 0;
-  const all = tf.concat(parts); // [batches·B, C]
-  const values = await all.data(); // GPU→CPU sync point, once per split
+  const K = parts[0]?.shape[1] ?? 0;
+  const all = tf.concat(parts); // [batches·B, K]
+  const data = await all.data(); // GPU→CPU sync point, once per split
   tf.dispose([all, ...parts]);
-  const logits = new Float32Array(split.n * C);
+  const values = new Float32Array(split.n * K);
   let row = 0;
   for (const b of batches) {
     for (let r = 0; r < b.B; r++, row++) {
-      if (r < b.valid) logits.set(values.subarray(row * C, row * C + C), b.index[r]! * C);
+      if (r < b.valid) values.set(data.subarray(row * K, row * K + K), b.index[r]! * K);
     }
   }
-  return { logits, C };
+  return { values, width: K };
 }
 
 /**
