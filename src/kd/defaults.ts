@@ -84,6 +84,32 @@ export const KD_DEFAULTS: { [K in KdKind]: SpecOf[K] } = {
     pseudoSteps: 200,
     pseudoLr: 1e-2,
   },
+  // The code's defaults (README KD example: 2 of 8 candidates; α's 0.5; τ 2); EDA without a
+  // thesaurus (swap, delete) and MLM replacement from a small MLM on the task text [I].
+  glitter: {
+    kind: 'glitter',
+    setup: 'kd',
+    candidates: 8,
+    select: 2,
+    selection: 'worst',
+    augment: 'both',
+    temperature: 2,
+    weights: { ce: 0.5, kd: 0.5, aug: 0.5 },
+    uda: { alpha: 1, temperature: 5 },
+    eda: { swaps: 1, deleteProb: 0.1 },
+    mlm: { prob: 0.15, topK: 10 },
+    generator: {
+      model: {
+        layers: 1,
+        hidden: 128,
+        heads: 2,
+        intermediate: 512,
+        hiddenDropout: 0.1,
+        attentionDropout: 0.1,
+      },
+      mlm: { steps: 300, lr: 1e-3, batchSize: 32, maskProb: 0.15 },
+    },
+  },
   // Ours, not the W-NUT paper's [I]: see src/kd/algorithms/noisy.ts and docs/methods.md.
   // A teacher trained on labels with noise rate r is at best ≈ (1 − r) confident, so θ < 1 − r.
   'teacher-relabel': { kind: 'teacher-relabel', threshold: 0.6, temperature: 2, alpha: 0.5 },

@@ -4,6 +4,7 @@
 // the state it frees. A method is built from its spec by the registry (./registry).
 import type * as tf from '@tensorflow/tfjs';
 import type { BatchArrays, EncodedSplit } from '../data/batcher';
+import type { WordPieceTokenizer } from '../data/tokenizer';
 import type { TaskSpec } from '../data/types';
 import type { BertConfig, EmbeddingGrad, EncoderOutputs, Model } from '../model';
 import type { TensorBatch } from '../train/step';
@@ -111,6 +112,8 @@ export interface MethodEnv {
   stepsPerEpoch: number;
   batchSize: number;
   seed: number;
+  /** The run's tokenizer (methods that rewrite text: word boundaries, vocabulary). */
+  tokenizer: WordPieceTokenizer;
   /** Length buckets and special token ids of the run's tokenizer (methods that batch or mask). */
   buckets: readonly number[];
   specialIds: { pad: number; cls: number; sep: number; mask: number };

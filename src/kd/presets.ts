@@ -30,6 +30,10 @@ export const METHOD_PRESETS = {
   'rw-kd': { method: kdDefaults('rw-kd') },
   /** Universal-KD: output-space intermediate-layer KD through pseudo classifiers and attention. */
   universal: { method: kdDefaults('universal') },
+  /** Glitter in the KD setup: 2 worst of 8 EDA/MLM candidates per example. */
+  glitter: { method: kdDefaults('glitter') },
+  /** Vanilla augmentation baseline of Glitter: every candidate (the code's --vanilla_augment). */
+  'glitter-all': { method: { ...kdDefaults('glitter'), selection: 'all' } },
   /** Noisy labels, mitigation 1 (ours): teacher-guided relabelling. */
   'teacher-relabel': { method: kdDefaults('teacher-relabel') },
   /** Noisy labels, mitigation 2 (ours): small-loss selection on the CE term. */

@@ -3,6 +3,7 @@
 import { annealing } from './algorithms/annealing';
 import { combined } from './algorithms/combined';
 import { continuation } from './algorithms/continuation';
+import { glitter } from './algorithms/glitter';
 import { intermediate } from './algorithms/intermediate';
 import { none } from './algorithms/none';
 import { smallLoss, teacherRelabelKd } from './algorithms/noisy';
@@ -28,6 +29,7 @@ export const KD_ALGORITHMS: { [K in KdKind]: MethodImpl<SpecOf[K]> } = {
   combined,
   'rw-kd': rwKd,
   universal,
+  glitter,
 };
 
 /** Training examples a method holds out of the student's training split (RW-KD's meta split). */
@@ -42,4 +44,10 @@ export function createMethod<K extends KdKind>(
 ): Promise<MethodRuntime> {
   const impl: MethodImpl<SpecOf[K]> = KD_ALGORITHMS[spec.kind];
   return impl(spec, env);
+}
+
+/** Whether a method distils from a teacher ('none' and Glitter's consistency setup do not). */
+export function needsTeacher(spec: KdSpec): boolean {
+  if (spec.kind === 'none') return false;
+  return !(spec.kind === 'glitter' && spec.setup === 'consistency');
 }

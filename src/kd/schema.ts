@@ -79,6 +79,20 @@ export const kdSpecSchema = z.discriminatedUnion('kind', [
     generator: z.strictObject({ model: modelArchSchema, mlm: mlmSchema }),
   }),
   z.strictObject({
+    kind: z.literal('glitter'),
+    setup: z.enum(['kd', 'consistency']),
+    candidates: int(1, 64),
+    select: int(1, 64),
+    selection: z.enum(['worst', 'random', 'all']),
+    augment: z.enum(['eda', 'mlm', 'both']),
+    temperature,
+    weights: z.strictObject({ ce: weight, kd: weight, aug: weight }),
+    uda: z.strictObject({ alpha: weight, temperature }),
+    eda: z.strictObject({ swaps: int(0, 64), deleteProb: z.number().min(0).lt(1) }),
+    mlm: z.strictObject({ prob: z.number().gt(0).lt(1), topK: int(1, 1000) }),
+    generator: z.strictObject({ model: modelArchSchema, mlm: mlmSchema }),
+  }),
+  z.strictObject({
     kind: z.literal('universal'),
     temperature,
     weights: z.strictObject({ ce: weight, kd: weight, ild: weight }),
@@ -140,7 +154,10 @@ export function checkKdConfig(c: RunConfig): ConfigError[] {
   const kd = c.kd;
   if (!kd) return [];
   const errors: ConfigError[] = [];
-  if (kd.method.kind !== 'none' && !kd.teacher) {
+  const teacherless =
+    kd.method.kind === 'none' ||
+    (kd.method.kind === 'glitter' && kd.method.setup === 'consistency');
+  if (!teacherless && !kd.teacher) {
     errors.push({
       path: 'kd.teacher',
       message: `kd.method '${kd.method.kind}' distils from a teacher: set kd.teacher`,
@@ -163,6 +180,12 @@ export function checkKdConfig(c: RunConfig): ConfigError[] {
     errors.push({
       path: 'kd.method.generator.model.hidden',
       message: `The generator's hidden size (${m.generator.model.hidden}) must be divisible by its heads (${m.generator.model.heads})`,
+    });
+  }
+  if (m.kind === 'glitter' && m.select > m.candidates) {
+    errors.push({
+      path: 'kd.method.select',
+      message: `Glitter selects ${m.select} of ${m.candidates} candidates: select must be ≤ candidates`,
     });
   }
   if (m.kind === 'continuation' && m.units < m.tMax) {

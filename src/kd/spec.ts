@@ -193,6 +193,37 @@ export interface UniversalSpec {
   pseudoLr: number;
 }
 
+/**
+ * Glitter (Kamalloo et al., Findings of ACL 2022, arXiv:2203.09391; code huawei-noah/
+ * Efficient-NLP/Glitter): a pool of K augmented candidates per example made once (EDA swap and
+ * delete, masked-LM replacement); each step trains on the k candidates with the largest loss.
+ */
+export interface GlitterSpec {
+  kind: 'glitter';
+  /** 'kd' (a teacher; self-distillation when it has the student's shape) or 'consistency' (none). */
+  setup: 'kd' | 'consistency';
+  /** K, candidates per example (code: num_aug_candidates 8). */
+  candidates: number;
+  /** k, candidates trained on per example and step (code README: num_augments 2). */
+  select: number;
+  /** 'worst' = Glitter; 'random' and 'all' = the code's random_glitter and vanilla_augment. */
+  selection: 'worst' | 'random' | 'all';
+  /** Candidate generators: EDA, masked LM, or both alternating. */
+  augment: 'eda' | 'mlm' | 'both';
+  /** τ of the KD terms (code default 2; its MNLI example uses 12). */
+  temperature: number;
+  /** alpha_true (CE), alpha_ce (KD on x), alpha_aug (KD on x̃): code defaults 0.5 each. */
+  weights: { ce: number; kd: number; aug: number };
+  /** Consistency setup: alpha_uda and uda_softmax_temp (code example: 1.0, 5.0). */
+  uda: { alpha: number; temperature: number };
+  /** EDA: word swaps per candidate and per-word deletion probability. */
+  eda: { swaps: number; deleteProb: number };
+  /** MLM replacement: masking probability and top-k sampling (code: 0.15, 10). */
+  mlm: { prob: number; topK: number };
+  /** The masked LM for MLM candidates: a BERT pre-trained on the task's text at the start. */
+  generator: { model: ModelArch; mlm: MlmSpec };
+}
+
 /** Every distillation method, by `kind`. The registry (./registry) maps each kind to its module. */
 export type KdSpec =
   | NoneSpec
@@ -205,7 +236,8 @@ export type KdSpec =
   | SmallLossSpec
   | CombinedSpec
   | RwKdSpec
-  | UniversalSpec;
+  | UniversalSpec
+  | GlitterSpec;
 
 export type KdKind = KdSpec['kind'];
 

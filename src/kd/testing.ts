@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { defaultRunConfig } from '../config/defaults';
 import type { ModelArch, RunConfig, TrainConfig } from '../config/run-config';
+import { WordPieceTokenizer } from '../data/tokenizer';
 import type { TaskData } from '../data/types';
 import type { Model, Params } from '../model';
 import { makeRng } from '../util/rng';
@@ -156,6 +157,12 @@ export function fakeEnv(o: {
       truncated: 0,
     },
     meta: null,
+    tokenizer: new WordPieceTokenizer(
+      ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'good', 'bad'],
+      {
+        lowercase: true,
+      },
+    ),
     totalSteps: o.totalSteps,
     stepsPerEpoch: 1,
     batchSize: 1,

@@ -12,7 +12,7 @@ import { bertConfigOf } from '../kd/bert';
 import type { MethodRuntime, StagePlan, StepInfo } from '../kd/method';
 import { applyLabelNoise } from '../kd/noise';
 import { holdOut } from '../kd/algorithms/rw-kd';
-import { createMethod, heldOutSize } from '../kd/registry';
+import { createMethod, heldOutSize, needsTeacher } from '../kd/registry';
 import { ensembleModel } from '../kd/ensemble';
 import { encoderWeights, initMlmParams, mlmPretrain } from '../kd/mlm';
 import type { KdSpec, MlmSpec } from '../kd/spec';
@@ -311,12 +311,12 @@ export async function runTraining(
 
   // The teacher: handed in, or trained here first (and then ours to free).
   let teacher: TeacherBundle | null = null;
-  const ownsTeacher = spec.kind !== 'none' && !opts.teacher;
+  const ownsTeacher = needsTeacher(spec) && !opts.teacher;
   let teacherLogits: Float32Array | null = null;
   let model: Model | null = null;
   let method: MethodRuntime | null = null;
   try {
-    if (spec.kind !== 'none') {
+    if (needsTeacher(spec)) {
       hooks.phase?.('preparing', 'preparing the teacher');
       teacher = opts.teacher ?? (await trainTeacher(config, data, opts));
       checkTeacher(teacher.model, tokenizer.vocabSize);
@@ -356,6 +356,7 @@ export async function runTraining(
       stepsPerEpoch,
       batchSize: B,
       seed: t.seed,
+      tokenizer,
       buckets,
       specialIds: tokenizer.specialIds,
       embeddingGrad,

@@ -252,6 +252,7 @@ describe('generator step', () => {
       studentConfig: prep.modelConfig,
       train: prep.train,
       meta: null,
+      tokenizer: prep.tokenizer,
       totalSteps: 100,
       stepsPerEpoch: 8,
       batchSize: 8,

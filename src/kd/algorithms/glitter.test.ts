@@ -1,0 +1,190 @@
+// Glitter (§2.5 properties): k = pool size is plain augmentation, the selected candidates are the
+// worst ones, selection is shift-invariant, a student equal to its teacher has δ = 0, duplicates
+// are never picked; and runs in the KD and consistency setups (wasm).
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../cli/node-backend';
+import { runTraining } from '../../train/loop';
+import { kdDefaults } from '../defaults';
+import { softTargetKl } from '../losses';
+import type { GlitterSpec } from '../spec';
+import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
+import { TOY_TEACHER, toyConfig, toyTask } from '../testing';
+import { glitterSelect, selectedMean } from './glitter';
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+});
+
+describe('glitterSelect', () => {
+  const delta = () =>
+    tf.tensor2d([
+      [0.1, 0.9, 0.4, 0.7],
+      [2, 0.5, 1, 0.2],
+    ]);
+  const allValid = () => tf.ones([2, 4]) as tf.Tensor2D;
+
+  it('keeps the k largest δ per row: min(selected) ≥ max(unselected)', () => {
+    tf.tidy(() => {
+      const m = glitterSelect(delta(), allValid(), 2, 'worst', 1).arraySync();
+      expect(m).toEqual([
+        [0, 1, 0, 1],
+        [1, 0, 1, 0],
+      ]);
+      const d = delta().arraySync();
+      m.forEach((row, b) => {
+        const sel = d[b]!.filter((_, k) => row[k] === 1);
+        const rest = d[b]!.filter((_, k) => row[k] === 0);
+        expect(Math.min(...sel)).toBeGreaterThanOrEqual(Math.max(...rest));
+      });
+    });
+  });
+
+  it('with k = pool size it is plain augmentation (every valid candidate)', () => {
+    tf.tidy(() => {
+      const valid = tf.tensor2d([
+        [1, 1, 0, 1],
+        [1, 1, 1, 1],
+      ]);
+      const worst = glitterSelect(delta(), valid, 4, 'worst', 1).arraySync();
+      expect(worst).toEqual(glitterSelect(delta(), valid, 4, 'all', 1).arraySync());
+      const loss = tf.tensor1d([1, 2, 3, 4, 5, 6, 7, 8]);
+      // Mean over the 7 valid candidates: (1+2+4+5+6+7+8)/7 = 33/7.
+      expect(selectedMean(loss, tf.tensor2d(worst)).dataSync()[0]).toBeCloseTo(33 / 7, 5);
+    });
+  });
+
+  it('never picks an invalid (duplicate) candidate, even a large-δ one', () => {
+    tf.tidy(() => {
+      const valid = tf.tensor2d([
+        [1, 0, 1, 1],
+        [0, 1, 1, 1],
+      ]);
+      const m = glitterSelect(delta(), valid, 2, 'worst', 1).arraySync();
+      expect(m[0]![1]).toBe(0);
+      expect(m[1]![0]).toBe(0);
+      expect(m.map((r) => r.reduce((a, b) => a + b, 0))).toEqual([2, 2]);
+    });
+  });
+
+  it('is invariant to a per-row constant on the logits, and δ = 0 when student = teacher', () => {
+    tf.tidy(() => {
+      const zs = tf.tensor2d([
+        [0.1, 2],
+        [1, -1],
+        [0.5, 0.5],
+        [3, 0],
+        [0, 0],
+        [1, 2],
+        [2, 1],
+        [-1, 1],
+      ]);
+      const zt = tf.tensor2d([
+        [1, 0],
+        [0, 1],
+        [2, 2],
+        [-1, 3],
+        [1, 1],
+        [0, 0],
+        [1, 2],
+        [2, -2],
+      ]);
+      const d1 = tf.reshape(softTargetKl(zs, zt, 2), [2, 4]) as tf.Tensor2D;
+      const d2 = tf.reshape(
+        softTargetKl(tf.add(zs, 5) as tf.Tensor2D, tf.sub(zt, 3) as tf.Tensor2D, 2),
+        [2, 4],
+      ) as tf.Tensor2D;
+      const v = tf.ones([2, 4]) as tf.Tensor2D;
+      expect(glitterSelect(d2, v, 2, 'worst', 1).arraySync()).toEqual(
+        glitterSelect(d1, v, 2, 'worst', 1).arraySync(),
+      );
+      const same = softTargetKl(zt, zt, 2);
+      expect(Array.from(same.dataSync()).every((x) => Math.abs(x) < 1e-6)).toBe(true);
+      expect(
+        selectedMean(
+          same,
+          glitterSelect(tf.reshape(same, [2, 4]) as tf.Tensor2D, v, 2, 'worst', 1),
+        ).dataSync()[0],
+      ).toBeCloseTo(0, 6);
+    });
+  });
+});
+
+describe('Glitter in the training loop (wasm)', () => {
+  const data = toyTask(3, 400, 80);
+  let teacher: TeacherBundle;
+  const eda = (over: Partial<GlitterSpec>): GlitterSpec => ({
+    ...kdDefaults('glitter'),
+    augment: 'eda',
+    candidates: 4,
+    ...over,
+  });
+
+  beforeAll(async () => {
+    const c = toyConfig(60);
+    c.model = { ...TOY_TEACHER };
+    const r = await runTraining(c, data, { backend: 'wasm' });
+    teacher = teacherBundle(r.model);
+  });
+  afterAll(() => disposeTeacher(teacher));
+
+  it('KD setup: trains on the 2 worst of 4 candidates, learns, leaks nothing', async () => {
+    const tensors = tf.memory().numTensors;
+    const r = await runTraining(
+      toyConfig(60, { method: eda({}), teacher: { source: 'provided' } }),
+      data,
+      {
+        backend: 'wasm',
+        teacher,
+      },
+    );
+    expect(Object.keys(r.train[0]!.terms!)).toEqual(['ce', 'kd', 'aug', 'picked']);
+    expect(r.train.every((p) => p.terms!['picked']! <= 2)).toBe(true);
+    expect(r.best!.main).toBeGreaterThan(0.8);
+    r.model.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('builds MLM candidates with a masked LM pre-trained on the task text, without leaks', async () => {
+    const tensors = tf.memory().numTensors;
+    const spec = eda({
+      augment: 'both',
+      candidates: 2,
+      select: 1,
+      generator: {
+        model: {
+          layers: 1,
+          hidden: 16,
+          heads: 2,
+          intermediate: 32,
+          hiddenDropout: 0,
+          attentionDropout: 0,
+        },
+        mlm: { steps: 10, lr: 1e-3, batchSize: 16, maskProb: 0.15 },
+      },
+    });
+    const r = await runTraining(
+      toyConfig(10, { method: spec, teacher: { source: 'provided' } }),
+      data,
+      {
+        backend: 'wasm',
+        teacher,
+      },
+    );
+    expect(r.train.length).toBe(10);
+    r.model.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('consistency setup: no teacher at all, learns, leaks nothing', async () => {
+    const tensors = tf.memory().numTensors;
+    const r = await runTraining(toyConfig(60, { method: eda({ setup: 'consistency' }) }), data, {
+      backend: 'wasm',
+    });
+    expect(r.teacher).toBeNull();
+    expect(Object.keys(r.train[0]!.terms!)).toEqual(['ce', 'uda', 'picked']);
+    expect(r.best!.main).toBeGreaterThan(0.8);
+    r.model.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+});
