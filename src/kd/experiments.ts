@@ -46,6 +46,19 @@ export interface ExperimentPreset {
 const tiny = modelPreset('bert-L2-H128')!;
 const deep = modelPreset('bert-L4-H128')!;
 
+/**
+ * Glitter at a CPU-friendly size: 1 worst of 4 EDA candidates (each step forwards B·K candidate
+ * rows, so K = 8 would make a step 9× a plain one).
+ */
+const GLITTER_SMALL: MethodPreset = {
+  method: { ...METHOD_PRESETS.glitter.method, candidates: 4, select: 1, augment: 'eda' },
+};
+
+/** RW-KD holding out `n` training examples for its meta objective (10% of the task's train). */
+function rwKd(n: number): MethodPreset {
+  return { method: { ...METHOD_PRESETS['rw-kd'].method, metaSize: n } };
+}
+
 /** Combined-KD with a one-layer generator pre-trained for 300 steps (its MLM start-up is cheap). */
 const COMBINED_SMALL_GENERATOR: MethodPreset = {
   method: {
@@ -70,6 +83,9 @@ const ALL: MethodPresetName[] = [
   'continuation',
   'pro-kd',
   'combined',
+  'rw-kd',
+  'universal',
+  'glitter',
   'swa',
   'vanilla+swa',
 ];
@@ -121,6 +137,8 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
           },
         },
       },
+      glitter: GLITTER_SMALL,
+      'rw-kd': rwKd(100),
     },
     seeds: [1],
   },
@@ -143,7 +161,7 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
       footprintEvery: 500,
     },
     methods: ALL,
-    overrides: { combined: COMBINED_SMALL_GENERATOR },
+    overrides: { combined: COMBINED_SMALL_GENERATOR, glitter: GLITTER_SMALL, 'rw-kd': rwKd(400) },
     seeds: [1, 2, 3],
   },
   /** The embedded task with 30% uniform label noise: vanilla KD against the two mitigations. */
@@ -182,7 +200,7 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
       mlm: { steps: 2000, lr: 1e-3, batchSize: 32, maskProb: 0.15 },
     },
     methods: ALL,
-    overrides: { combined: COMBINED_SMALL_GENERATOR },
+    overrides: { combined: COMBINED_SMALL_GENERATOR, glitter: GLITTER_SMALL },
     seeds: [1, 2, 3],
   },
 };
