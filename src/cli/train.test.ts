@@ -42,6 +42,15 @@ describe('train CLI', () => {
     expect(run(['--kd', 'nope']).stderr).toMatch(/--kd: unknown method preset 'nope'/);
   });
 
+  it('MLM pre-trains the model on the training text first with --mlm-steps', () => {
+    const { status, lines, stderr } = run([
+      '--preset', 'tiny-L1-H32', '--steps', '2', '--batch', '8', '--eval-every', '2', '--max-train', '100', '--mlm-steps', '20',
+    ]);
+    expect(status).toBe(0);
+    expect(stderr).toMatch(/MLM pre-training: step 20 of 20/);
+    expect(lines.at(-1)!.event).toBe('done');
+  });
+
   it('rejects bad flags with a message', () => {
     const bad = run(['--steps', 'many']);
     expect(bad.status).toBe(1);

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { modelPreset } from '../config/presets';
 import type { BackendName, RunConfig } from '../config/run-config';
 import { isMethodPreset, METHOD_PRESETS, methodPreset } from '../kd/presets';
-import { runTraining } from '../train/loop';
+import { pretrainMlm, runTraining } from '../train/loop';
 import { parseRunConfig } from '../config/validate';
 import { buildConfig, helpText, nodeBackend, parseCli } from './args';
 import { loadTaskForCli } from './load-task';
@@ -32,6 +32,11 @@ const EXTRA = {
     type: 'string',
     help: 'teacher snapshot period for Pro-KD (default steps/4)',
   },
+  'mlm-steps': {
+    type: 'string',
+    help: 'MLM pre-train the model on the training text first (steps)',
+  },
+  'mlm-lr': { type: 'string', help: 'learning rate of that MLM pre-training (default 1e-3)' },
 } as const;
 
 /** kd from --kd and the teacher flags: a method preset with a teacher trained first. */
@@ -105,8 +110,27 @@ async function main(): Promise<void> {
   const backend: BackendName = await useNodeBackend(nodeBackend(str('backend'), 'wasm'));
   const logEvery = Number(str('log-every') ?? 10);
   emit('config', { backend, task: data.spec.id, source: data.source, config });
+  const mlmSteps = Number(str('mlm-steps') ?? 0);
+  const initialWeights =
+    mlmSteps > 0
+      ? await pretrainMlm(
+          config,
+          data,
+          {
+            steps: mlmSteps,
+            lr: Number(str('mlm-lr') ?? 1e-3),
+            batchSize: config.train.batchSize,
+            maskProb: 0.15,
+          },
+          {
+            backend,
+            hooks: { phase: (_p, detail) => detail && process.stderr.write(`${detail}\n`) },
+          },
+        )
+      : undefined;
   const result = await runTraining(config, data, {
     backend,
+    initialWeights,
     hooks: {
       phase: (phase, detail) => {
         if (phase === 'preparing' && detail) process.stderr.write(`${detail}\n`);

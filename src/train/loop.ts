@@ -192,7 +192,7 @@ export async function trainTeacher(
       const memberConfig = { ...teacherConfig, train: { ...ref.train, seed: ref.train.seed + k } };
       const of = count > 1 ? ` ${k + 1} of ${count}` : '';
       const initialWeights = ref.mlm
-        ? await pretrainTeacher(memberConfig, data, ref.mlm, opts)
+        ? await pretrainMlm(memberConfig, data, ref.mlm, opts)
         : undefined;
       const r = await runTraining(memberConfig, data, {
         backend: opts.backend,
@@ -242,8 +242,12 @@ export async function trainTeacher(
   return bundle;
 }
 
-/** MLM pre-training of a teacher on the task's training text; returns its encoder weights. */
-async function pretrainTeacher(
+/**
+ * MLM pre-training of the encoder `config.model` on the task's training text (the teacher recipe,
+ * or any run's head start); returns the encoder weights to start fine-tuning from
+ * (LoopOptions.initialWeights).
+ */
+export async function pretrainMlm(
   config: RunConfig,
   data: TaskData,
   mlm: MlmSpec,
@@ -262,10 +266,7 @@ async function pretrainTeacher(
       seed: config.train.seed,
       embeddingGrad: embeddingGradFor(opts.backend, config.train.deterministic),
       onStep: (step) =>
-        opts.hooks?.phase?.(
-          'preparing',
-          `MLM pre-training of the teacher: step ${step} of ${mlm.steps}`,
-        ),
+        opts.hooks?.phase?.('preparing', `MLM pre-training: step ${step} of ${mlm.steps}`),
       stopped: () => opts.control?.isStopped ?? false,
     });
     return await encoderWeights(params);
