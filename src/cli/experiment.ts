@@ -14,7 +14,7 @@ import {
   type ExperimentPreset,
   type ExperimentReport,
 } from '../kd/experiments';
-import { isMethodPreset } from '../kd/presets';
+import { isMethodPreset } from '../kd';
 import { nodeBackend } from './args';
 import { loadTaskForCli } from './load-task';
 import { useNodeBackend } from './node-backend';

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { modelPreset } from '../config/presets';
 import type { BackendName, RunConfig } from '../config/run-config';
-import { isMethodPreset, METHOD_PRESETS, methodPreset } from '../kd/presets';
+import { isMethodPreset, METHOD_PRESETS, methodPreset } from '../kd';
 import { pretrainMlm, runTraining } from '../train/loop';
 import { parseRunConfig } from '../config/validate';
 import { buildConfig, helpText, nodeBackend, parseCli } from './args';

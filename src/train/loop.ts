@@ -8,25 +8,33 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendName, RunConfig } from '../config/run-config';
 import { epochBatches, evalBatches, makeBatch, type BatchArrays } from '../data/batcher';
 import type { TaskData } from '../data/types';
-import { bertConfigOf } from '../kd/bert';
-import type { MethodRuntime, StagePlan, StepInfo } from '../kd/method';
-import { applyLabelNoise } from '../kd/noise';
-import { holdOut } from '../kd/algorithms/rw-kd';
-import { createMethod, heldOutSize, needsTeacher } from '../kd/registry';
-import { ensembleModel } from '../kd/ensemble';
-import { encoderWeights, initMlmParams, mlmPretrain } from '../kd/mlm';
-import type { KdSpec, MlmSpec } from '../kd/spec';
-import { swaPlan, WeightAverage } from '../kd/swa';
 import {
+  applyLabelNoise,
   batchLogits,
+  bertConfigOf,
   cachedLogits,
+  createMethod,
   disposeTeacher,
+  encoderWeights,
+  ensembleModel,
   freeze,
+  heldOutSize,
+  holdOut,
+  initMlmParams,
+  mlmPretrain,
+  needsTeacher,
+  swaPlan,
   takeFootprint,
   teacherBundle,
+  WeightAverage,
   type Footprint,
+  type KdSpec,
+  type MethodRuntime,
+  type MlmSpec,
+  type StagePlan,
+  type StepInfo,
   type TeacherBundle,
-} from '../kd/teacher';
+} from '../kd';
 import {
   buildStudent,
   dropoutSeed,
