@@ -331,9 +331,13 @@ export async function runExperiment(
     wallSec: 0,
   };
   try {
-    for (const method of preset.methods) {
-      const runs: ExperimentRow['runs'] = [];
-      for (const seed of preset.seeds) {
+    // Seed-major: every method once per seed, so a long run that stops early still leaves a
+    // complete table for the seeds it finished (rows are rewritten after every run).
+    const runsOf = new Map<MethodPresetName, ExperimentRow['runs']>(
+      preset.methods.map((m) => [m, []]),
+    );
+    for (const seed of preset.seeds) {
+      for (const method of preset.methods) {
         say(`${method}, seed ${seed}`);
         const setup = preset.overrides?.[method] ?? METHOD_PRESETS[method];
         const r = await runTraining(methodConfig(preset, setup, seed), data, {
@@ -343,6 +347,7 @@ export async function runExperiment(
         report.student.params = r.model.summary().params;
         r.model.dispose();
         const best = r.best?.main ?? NaN;
+        const runs = runsOf.get(method)!;
         runs.push({
           seed,
           best,
@@ -351,11 +356,21 @@ export async function runExperiment(
           wallSec: r.wallSec,
         });
         say(`${method}, seed ${seed}: best ${best.toFixed(4)} in ${r.wallSec.toFixed(0)} s`);
+        report.rows = preset.methods
+          .filter((m) => runsOf.get(m)!.length > 0)
+          .map((m) => {
+            const rs = runsOf.get(m)!;
+            const st = summarise(rs.map((x) => x.best));
+            return {
+              method: m,
+              runs: [...rs],
+              ...st,
+              wallSec: summarise(rs.map((x) => x.wallSec)).mean,
+            };
+          });
+        report.wallSec = (performance.now() - t0) / 1000;
+        opts.onReport?.(structuredClone(report));
       }
-      const s = summarise(runs.map((x) => x.best));
-      report.rows.push({ method, runs, ...s, wallSec: summarise(runs.map((x) => x.wallSec)).mean });
-      report.wallSec = (performance.now() - t0) / 1000;
-      opts.onReport?.(structuredClone(report));
     }
   } finally {
     disposeTeacher(teacher);
@@ -385,7 +400,7 @@ export function reportMarkdown(r: ExperimentReport, command: string): string {
     ...r.rows.map((row) => {
       const delta = none && row !== none ? (100 * (row.mean - none.mean)).toFixed(2) : '';
       const seeds = row.runs.map((x) => pct(x.best)).join(', ');
-      return `| ${row.method} | ${pct(row.mean)} ± ${(100 * row.sd).toFixed(2)} | ${pct(row.min)} – ${pct(row.max)} | ${delta} | ${seeds} | ${row.wallSec.toFixed(0)} |`;
+      return `| ${row.method} | ${pct(row.mean)} ± ${(100 * row.sd).toFixed(2)} (n = ${row.runs.length}) | ${pct(row.min)} – ${pct(row.max)} | ${delta} | ${seeds} | ${row.wallSec.toFixed(0)} |`;
     }),
     '',
   ];
