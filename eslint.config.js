@@ -10,7 +10,14 @@ import boundaries from 'eslint-plugin-boundaries';
 const uiLibs = ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'zustand', 'zustand/*', 'recharts'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-cli/**', 'node_modules/**', 'reports/**', 'test-results/**', 'playwright-report/**', '.gpu/**'] },
+  { ignores: ['dist/**', 'dist-cli/**', 'node_modules/**', 'reports/**', 'test-results/**', 'playwright-report/**', '.gpu/**', 'scratch/**'] },
+  {
+    // Node scripts (plain ESM JavaScript): Node's globals.
+    files: ['scripts/**/*.mjs', '*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', performance: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+    },
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -43,6 +43,8 @@ const FORM_NUMBERS: ReadonlyArray<[string, (c: RunConfig) => number]> = [
   ['config.maxLen', (c) => c.tokenizer.maxLen],
   ['config.vocabSize', (c) => c.tokenizer.vocabSize],
   ['config.seed', (c) => c.train.seed],
+  ['config.dropout', (c) => c.model.hiddenDropout],
+  ['config.attentionDropout', (c) => c.model.attentionDropout],
 ];
 
 /** The config the form controls produce when set from `c` (name aside): what they can express. */
@@ -54,7 +56,12 @@ function reachableByControls(c: RunConfig): RunConfig {
     name: c.name,
     task: c.task.source === 'embedded' || c.task.source === 'url' ? c.task : d.task,
     tokenizer: { ...d.tokenizer, maxLen: c.tokenizer.maxLen, vocabSize: c.tokenizer.vocabSize },
-    ...(arch ? { preset: c.preset, model: arch } : {}),
+    ...(arch
+      ? {
+          preset: c.preset,
+          model: { ...arch, hiddenDropout: c.model.hiddenDropout, attentionDropout: c.model.attentionDropout },
+        }
+      : {}),
     train: {
       ...d.train,
       steps: c.train.steps,

@@ -83,7 +83,10 @@ export interface RunConfig {
   name: string;
   task: TaskRef;
   tokenizer: TokenizerConfig;
-  /** Name of the preset the architecture came from ('custom' after edits). */
+  /**
+   * Name of the preset whose shape (layers, hidden, heads, FFN) the model has ('custom' after a
+   * shape edit). Dropout is not part of it: the default run uses BERT-Tiny's shape without dropout.
+   */
   preset: string;
   model: ModelArch;
   train: TrainConfig;

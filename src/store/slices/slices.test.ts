@@ -115,10 +115,14 @@ describe('config edits', () => {
     expect(tiny.preset).toBe('tiny-L1-H32');
     expect(tiny.model).toMatchObject({ layers: 1, hidden: 32, heads: 2 });
     expect(withPreset(tiny, 'no-such-preset')).toBe(tiny);
-    const edited = withModel(tiny, 'hiddenDropout', 0.2);
+    expect(withModel(tiny, 'hiddenDropout', 0.2).preset).toBe('tiny-L1-H32'); // dropout: no shape
+    const edited = withModel(tiny, 'intermediate', 96);
     expect(edited.preset).toBe('custom');
-    expect(withModel(edited, 'hiddenDropout', 0).preset).toBe('custom'); // custom stays custom
-    expect(withModel(tiny, 'hiddenDropout', 0).preset).toBe('tiny-L1-H32'); // unchanged arch
+    expect(withModel(edited, 'intermediate', 64).preset).toBe('custom'); // custom stays custom
+    expect(withModel(tiny, 'intermediate', 64).preset).toBe('tiny-L1-H32'); // unchanged shape
+    // The preset brings its shape; the form's dropout stays.
+    const dropped = withPreset(withModel(tiny, 'hiddenDropout', 0.3), 'bert-L4-H256');
+    expect(dropped.model).toMatchObject({ layers: 4, hidden: 256, hiddenDropout: 0.3, attentionDropout: 0 });
     const bad = configSlice(withModel(tiny, 'heads', 3));
     expect(bad.errors).toEqual([
       { path: 'model.hidden', message: 'model.hidden (32) must be divisible by model.heads (3)' },
