@@ -74,7 +74,14 @@ describe('encodeRunConfig / decodeRunConfig', () => {
     expect(p.get('teacher')).toBe('train');
     expect(JSON.parse(p.get('teacher.params')!)).toEqual({
       // The preset's dropout 0.1 differs from the default run's 0.
-      model: { layers: 4, hidden: 256, heads: 4, intermediate: 1024, hiddenDropout: 0.1, attentionDropout: 0.1 },
+      model: {
+        layers: 4,
+        hidden: 256,
+        heads: 4,
+        intermediate: 1024,
+        hiddenDropout: 0.1,
+        attentionDropout: 0.1,
+      },
       train: { steps: 600 },
     });
     expect(roundTrip(c)).toEqual(c);
@@ -199,12 +206,50 @@ describe('problems are reported, not dropped', () => {
 describe('demo flags', () => {
   it('decodes preset, presenter and theme; reports bad ones', () => {
     const s = decodeUrlState('?preset=annealing-vs-vanilla&presenter=1&theme=dark');
-    expect(s.demo).toEqual({ preset: 'annealing-vs-vanilla', presenter: true, theme: 'dark' });
+    expect(s.demo).toEqual({
+      preset: 'annealing-vs-vanilla',
+      run: 1,
+      presenter: true,
+      theme: 'dark',
+    });
     expect(s.problems).toEqual([]);
     expect(s.hasRunKeys).toBe(false);
     const bad = decodeUrlState('preset=nope&presenter=yes&theme=blue');
-    expect(bad.demo).toEqual({ preset: null, presenter: false, theme: null });
+    expect(bad.demo).toEqual({ preset: null, run: 1, presenter: false, theme: null });
     expect(bad.problems.map((p) => p.key)).toEqual(['preset', 'presenter', 'theme']);
+  });
+
+  it('run picks a run of the preset (1-based); out of range or without a preset is reported', () => {
+    expect(decodeUrlState('preset=vanilla-vs-none&run=2').demo.run).toBe(2);
+    const over = decodeUrlState('preset=vanilla-vs-none&run=3');
+    expect(over.demo.run).toBe(1);
+    expect(over.problems).toEqual([
+      { key: 'run', value: '3', message: "'3' is not a run of vanilla-vs-none (1 to 2)" },
+    ]);
+    expect(decodeUrlState('preset=vanilla-vs-none&run=1.5').problems.map((p) => p.key)).toEqual([
+      'run',
+    ]);
+    const alone = decodeUrlState('run=2');
+    expect(alone.demo.run).toBe(1);
+    expect(alone.problems[0]?.message).toMatch(/give preset too/);
+    expect(encodeUrlState({ demo: { preset: 'vanilla-vs-none', run: 2 } }).toString()).toBe(
+      'preset=vanilla-vs-none&run=2',
+    );
+    expect(encodeUrlState({ demo: { preset: 'vanilla-vs-none', run: 1 } }).toString()).toBe(
+      'preset=vanilla-vs-none',
+    );
+  });
+
+  it('with a preset, run keys other than seed are reported as ignored', () => {
+    const s = decodeUrlState('preset=vanilla-vs-none&seed=3&lr=0.1');
+    expect(s.problems).toEqual([
+      {
+        key: 'lr',
+        value: '0.1',
+        message: "'lr' is ignored with a demo preset (only seed applies to its runs)",
+      },
+    ]);
+    expect(runsOfUrlState(s).every((r) => r.train.seed === 3 && r.train.lr !== 0.1)).toBe(true);
   });
 
   it('encodes flags after the run keys and leaves defaults out', () => {

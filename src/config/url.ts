@@ -1,7 +1,7 @@
 // URL state (STYLE R15, after tensorflow/playground's State.PROPS): one declarative table of fields
 // over RunConfig, encoding only what differs from the defaults (the seed always), decoding with
 // every unknown key and bad value reported, and the result checked with validateRunConfig. Also the
-// demo flags that are not part of a run: ?preset=<demo preset>&presenter=1&theme=dark.
+// demo flags that are not part of a run: ?preset=<demo preset>&run=2&presenter=1&theme=dark.
 import { KD_DEFAULTS } from '../kd/defaults';
 import { DEFAULT_RUN_CONFIG } from './defaults';
 import { DEMO_PRESETS, demoPresetRuns } from './demo-presets';
@@ -358,7 +358,7 @@ export const URL_FIELDS: readonly UrlField[] = [
 ];
 
 /** The keys of the demo flags (not part of RunConfig). */
-export const DEMO_KEYS = ['preset', 'presenter', 'theme'] as const;
+export const DEMO_KEYS = ['preset', 'run', 'presenter', 'theme'] as const;
 
 const FIELD_KEYS = new Set(URL_FIELDS.map((f) => f.key));
 
@@ -471,13 +471,15 @@ export type Theme = 'light' | 'dark';
 export interface DemoFlags {
   /** A DEMO_PRESETS name: the page queues its runs. */
   preset: string | null;
+  /** Which run of the preset's queue the page loads first, 1-based (1 without a preset). */
+  run: number;
   /** Large type and keyboard shortcuts. */
   presenter: boolean;
   /** null: the page's own default. */
   theme: Theme | null;
 }
 
-export const NO_DEMO_FLAGS: DemoFlags = { preset: null, presenter: false, theme: null };
+export const NO_DEMO_FLAGS: DemoFlags = { preset: null, run: 1, presenter: false, theme: null };
 
 /** Everything a page URL says. */
 export interface UrlState {
@@ -504,6 +506,24 @@ function decodeDemo(params: URLSearchParams, problems: UrlProblem[]): DemoFlags 
       });
     }
   }
+  const run = params.get('run');
+  if (run !== null) {
+    const queue = demo.preset === null ? null : (DEMO_PRESETS[demo.preset]?.runs.length ?? 0);
+    const n = Number(run);
+    if (queue === null) {
+      problems.push({
+        key: 'run',
+        value: run,
+        message: "'run' picks a run of a demo preset: give preset too",
+      });
+    } else if (!Number.isInteger(n) || n < 1 || n > queue) {
+      problems.push({
+        key: 'run',
+        value: run,
+        message: `'${run}' is not a run of ${demo.preset ?? ''} (1 to ${queue})`,
+      });
+    } else demo.run = n;
+  }
   const presenter = params.get('presenter');
   if (presenter !== null) {
     const p = parseBool(presenter);
@@ -524,6 +544,18 @@ export function decodeUrlState(search: string | URLSearchParams): UrlState {
   const run = decodeRunConfig(params);
   const problems = [...run.problems];
   const demo = decodeDemo(params, problems);
+  if (demo.preset !== null) {
+    // A preset brings its own runs: only the seed of the run keys applies to them.
+    for (const field of URL_FIELDS) {
+      const value = params.get(field.key);
+      if (field.key === 'seed' || value === null) continue;
+      problems.push({
+        key: field.key,
+        value,
+        message: `'${field.key}' is ignored with a demo preset (only seed applies to its runs)`,
+      });
+    }
+  }
   const seed = params.has('seed') && run.config ? run.config.train.seed : null;
   return { config: run.config, demo, problems, hasRunKeys: run.hasRunKeys, seed };
 }
@@ -536,6 +568,7 @@ export function encodeUrlState(state: {
   const params = state.config ? encodeRunConfig(state.config) : new URLSearchParams();
   const demo = { ...NO_DEMO_FLAGS, ...state.demo };
   if (demo.preset !== null) params.set('preset', demo.preset);
+  if (demo.preset !== null && demo.run !== 1) params.set('run', String(demo.run));
   if (demo.presenter) params.set('presenter', '1');
   if (demo.theme !== null) params.set('theme', demo.theme);
   return params;
