@@ -17,6 +17,20 @@ export const KD_DEFAULTS: { [K in KdKind]: SpecOf[K] } = {
     maskPadding: true,
     projection: 'shared',
   },
+  // KroneckerBERT's two stages [P]: unit weights (Eq. 14), one-to-one layers, fresh optimiser.
+  // Ours [I]: half the run in stage 1 (the paper's stage 1 is a separate Wikipedia run), MLM
+  // weight 1 (the paper sums intermediate KD, MLM and NSP), L_Logit as T²·KL at T = 1.
+  kronecker: {
+    kind: 'kronecker',
+    stage1Share: 0.5,
+    layerMap: 'uniform',
+    projection: 'shared',
+    stage1: { embedding: 1, hidden: 1, attention: 1, mlm: 1 },
+    stage2: { embedding: 1, hidden: 1, attention: 1, logits: 1, ce: 1 },
+    temperature: 1,
+    maskPadding: true,
+    mlmMaskProb: 0.15,
+  },
   // Official code's argparse defaults (n1 = 10, n2 = 3, τ_max = 10) and F.mse_loss.
   annealing: {
     kind: 'annealing',

@@ -37,6 +37,15 @@ export interface SpecialIds {
   mask: number;
 }
 
+/** The parameters of a BERT MLM head (BertForMaskedLM's names; the decoder is tied to E). */
+export const MLM_HEAD_NAMES: readonly string[] = [
+  `${HEAD}.transform.dense.weight`,
+  `${HEAD}.transform.dense.bias`,
+  `${HEAD}.transform.LayerNorm.weight`,
+  `${HEAD}.transform.LayerNorm.bias`,
+  `${HEAD}.bias`,
+];
+
 /** Initial MLM-head arrays (transform dense + LayerNorm, output bias) for width H, vocabulary V. */
 export function initMlmHeadArrays(c: BertConfig, seed: number): Map<string, ParamArray> {
   const H = c.hiddenSize;

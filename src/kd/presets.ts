@@ -18,6 +18,8 @@ export const METHOD_PRESETS = {
   'vanilla-pure': { method: { ...kdDefaults('vanilla'), alpha: 0 } },
   /** KroneckerBERT Eq. 14 intermediate-layer KD with TinyBERT's uniform map. */
   intermediate: { method: kdDefaults('intermediate') },
+  /** KroneckerBERT's two-stage KD: label-free layer matching (+ MLM), then Eq. 14 in full. */
+  kronecker: { method: kdDefaults('kronecker') },
   /** Annealing-KD with the code's defaults (n1 = 10, n2 = 3, τ_max = 10). */
   annealing: { method: kdDefaults('annealing') },
   /** Continuation-KD with the paper's GLUE schedule (n = 30, T_max = 10, ψ = i/40 up to 20). */

@@ -5,6 +5,7 @@ import { combined } from './algorithms/combined';
 import { continuation } from './algorithms/continuation';
 import { glitter } from './algorithms/glitter';
 import { intermediate } from './algorithms/intermediate';
+import { kronecker } from './algorithms/kronecker';
 import { none } from './algorithms/none';
 import { smallLoss, teacherRelabelKd } from './algorithms/noisy';
 import { proKd } from './algorithms/pro-kd';
@@ -21,6 +22,7 @@ export const KD_ALGORITHMS: { [K in KdKind]: MethodImpl<SpecOf[K]> } = {
   none,
   vanilla,
   intermediate,
+  kronecker,
   annealing,
   continuation,
   'pro-kd': proKd,

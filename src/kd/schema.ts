@@ -35,6 +35,23 @@ export const kdSpecSchema = z.discriminatedUnion('kind', [
     projection: z.enum(['shared', 'per-layer']),
   }),
   z.strictObject({
+    kind: z.literal('kronecker'),
+    stage1Share: z.number().gt(0).lt(1),
+    layerMap: z.union([z.literal('uniform'), z.array(z.tuple([int(0, 48), int(0, 48)])).min(1)]),
+    projection: z.enum(['shared', 'per-layer']),
+    stage1: z.strictObject({ embedding: weight, hidden: weight, attention: weight, mlm: weight }),
+    stage2: z.strictObject({
+      embedding: weight,
+      hidden: weight,
+      attention: weight,
+      logits: weight,
+      ce: weight,
+    }),
+    temperature,
+    maskPadding: z.boolean(),
+    mlmMaskProb: z.number().gt(0).lt(1),
+  }),
+  z.strictObject({
     kind: z.literal('annealing'),
     tauMax: int(1, 1000),
     phase1Units: int(1, 100_000),

@@ -45,6 +45,34 @@ export interface IntermediateSpec {
 }
 
 /**
+ * KroneckerBERT's two-stage KD (Tahaei et al., NAACL 2022, arXiv:2109.06243; dossier §1.3).
+ * Stage 1, label-free: L_Emb + Σ L_Att (pre-softmax scores, Eq. 9) + Σ L_FFN with one-to-one
+ * layers, plus the student's masked-LM loss when the teacher carries an MLM head. Stage 2: Eq. 14
+ * in full (the same terms + L_Logit + CE). A fresh optimiser at the boundary. The paper's stage 1
+ * is a separate pre-training run on Wikipedia; here both stages share one run on the task's text,
+ * split by `stage1Share` (ours, [I]).
+ */
+export interface KroneckerSpec {
+  kind: 'kronecker';
+  /** Share of the run's steps in stage 1, (0, 1) (paper: a separate run; ours 0.5 [I]). */
+  stage1Share: number;
+  /** Hidden-state pairs; 'uniform' is one-to-one when the depths agree (KroneckerBERT's case). */
+  layerMap: 'uniform' | LayerPair[];
+  /** Width projections, used only when student and teacher widths differ (never for KroneckerBERT). */
+  projection: 'shared' | 'per-layer';
+  /** Stage-1 weights: Eq. 14's layer terms (paper: 1) and MLM (paper: unweighted sum [I]: 1). */
+  stage1: { embedding: number; hidden: number; attention: number; mlm: number };
+  /** Stage-2 weights of Eq. 14 (paper: all 1). */
+  stage2: { embedding: number; hidden: number; attention: number; logits: number; ce: number };
+  /** Temperature of L_Logit = T²·KL (the paper does not give L_Logit's form; [I]). */
+  temperature: number;
+  /** Leave padding out of the hidden and attention MSEs (not described by the paper; [I]). */
+  maskPadding: boolean;
+  /** Share of real tokens masked for the MLM term (BERT's 0.15, with 80/10/10). */
+  mlmMaskProb: number;
+}
+
+/**
  * Annealing-KD (Jafari et al., EACL 2021, arXiv:2104.07163; code huawei-noah/Efficient-NLP).
  * Phase 1: MSE between z_S and Φ·z_T, Φ growing 1/τ_max → 1 by the code's epoch schedule
  * (clamped at 1); phase 2: hard labels from the best phase-1 checkpoint with a new optimiser.
@@ -229,6 +257,7 @@ export type KdSpec =
   | NoneSpec
   | VanillaSpec
   | IntermediateSpec
+  | KroneckerSpec
   | AnnealingSpec
   | ContinuationSpec
   | ProKdSpec

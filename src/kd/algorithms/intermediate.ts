@@ -14,7 +14,7 @@ import {
   linearProjection,
   softTargetKl,
 } from '../losses';
-import { singleStage, type LossTerms, type MethodImpl } from '../method';
+import { singleStage, type LossTerms, type MethodEnv, type MethodImpl } from '../method';
 import type { IntermediateSpec, LayerPair } from '../spec';
 import { kdVariable, requireClassification, requireTeacherLogits } from './common';
 
@@ -71,32 +71,36 @@ export function checkLayerMap(map: LayerPair[], teacher: Shape, student: Shape):
   }
 }
 
-/** Inputs of the intermediate loss for one step. */
-export interface IntermediateInputs {
+/** What the layer-matching terms compare at one step. */
+export interface LayerMatchInputs {
   student: EncoderOutputs;
   teacher: EncoderOutputs;
-  teacherLogits: tf.Tensor2D;
-  labels: tf.Tensor1D;
   map: LayerPair[];
   /** Projection of student states to the teacher's width for pair i, or null (equal widths). */
   project: (x: tf.Tensor3D, pair: number) => tf.Tensor3D;
+  /** Padding mask [B, T] (1 = real token), or null to count every position. */
+  mask: tf.Tensor2D | null;
 }
 
 /**
- * L = w_emb·L_Emb + w_hid·Σ_l L_FFN,l + w_att·Σ_l L_Att,l + w_log·T²·KL(z_T/T ‖ z_S/T) + w_ce·CE
- * (KroneckerBERT Eq. 14 with its weights as parameters). L_Emb and L_FFN are `hiddenMse` over the
- * mapped (projected) states, L_Att is `attentionScoreMse` over the pre-softmax scores of the same
- * layers (head-averaged when head counts differ). Terms: emb, hidden, att, logit, ce.
+ * The label-free terms of KroneckerBERT Eq. 14 (Tahaei et al., NAACL 2022): L_Emb (`hiddenMse` of
+ * the embedding outputs, pair (0, 0)), Σ_l L_FFN (`hiddenMse` of the mapped, projected layer
+ * outputs) and Σ_l L_Att (`attentionScoreMse` of the same layers' pre-softmax scores,
+ * head-averaged when head counts differ). Reads neither labels nor logits (KroneckerBERT's first
+ * stage uses these alone). Terms: emb, hidden, att (unweighted).
  */
-export function intermediateLoss(spec: IntermediateSpec, x: IntermediateInputs): LossTerms {
-  const mask = spec.maskPadding ? x.student.mask : null;
+export function layerMatchTerms(x: LayerMatchInputs): {
+  emb: tf.Scalar;
+  hidden: tf.Scalar;
+  att: tf.Scalar;
+} {
   const zero = tf.scalar(0);
   let emb: tf.Scalar = zero;
   const hidden: tf.Scalar[] = [];
   const att: tf.Scalar[] = [];
   x.map.forEach(([t, s], i) => {
     const hs = x.project(x.student.hidden[s]!, i);
-    const mse = hiddenMse(hs, x.teacher.hidden[t]!, mask);
+    const mse = hiddenMse(hs, x.teacher.hidden[t]!, x.mask);
     if (t === 0) {
       emb = mse;
       return;
@@ -108,13 +112,39 @@ export function intermediateLoss(spec: IntermediateSpec, x: IntermediateInputs):
       sa = headMean(sa);
       ta = headMean(ta);
     }
-    att.push(attentionScoreMse(sa, ta, mask));
+    att.push(attentionScoreMse(sa, ta, x.mask));
   });
   const sum = (xs: tf.Scalar[]): tf.Scalar => (xs.length > 0 ? (tf.addN(xs) as tf.Scalar) : zero);
+  return { emb, hidden: sum(hidden), att: sum(att) };
+}
+
+/** Inputs of the intermediate loss for one step. */
+export interface IntermediateInputs {
+  student: EncoderOutputs;
+  teacher: EncoderOutputs;
+  teacherLogits: tf.Tensor2D;
+  labels: tf.Tensor1D;
+  map: LayerPair[];
+  /** Projection of student states to the teacher's width for pair i, or null (equal widths). */
+  project: (x: tf.Tensor3D, pair: number) => tf.Tensor3D;
+}
+
+/** The parameters of `intermediateLoss` (IntermediateSpec's, or a stage's of KroneckerSpec). */
+export type IntermediateLossSpec = Pick<
+  IntermediateSpec,
+  'weights' | 'temperature' | 'maskPadding'
+>;
+
+/**
+ * L = w_emb·L_Emb + w_hid·Σ_l L_FFN,l + w_att·Σ_l L_Att,l + w_log·T²·KL(z_T/T ‖ z_S/T) + w_ce·CE
+ * (KroneckerBERT Eq. 14 with its weights as parameters). L_Emb, L_FFN and L_Att are
+ * `layerMatchTerms`. Terms: emb, hidden, att, logit, ce.
+ */
+export function intermediateLoss(spec: IntermediateLossSpec, x: IntermediateInputs): LossTerms {
+  const mask = spec.maskPadding ? x.student.mask : null;
+  const layers = layerMatchTerms({ ...x, mask });
   const terms = {
-    emb,
-    hidden: sum(hidden),
-    att: sum(att),
+    ...layers,
     logit: tf.mean(softTargetKl(x.student.logits, x.teacherLogits, spec.temperature)) as tf.Scalar,
     ce: tf.mean(crossEntropy(x.student.logits, x.labels)) as tf.Scalar,
   };
@@ -129,20 +159,35 @@ export function intermediateLoss(spec: IntermediateSpec, x: IntermediateInputs):
   return { total, terms };
 }
 
-export const intermediate: MethodImpl<IntermediateSpec> = async (spec, env) => {
-  requireClassification(env.task, 'Intermediate-layer KD');
-  requireTeacherLogits(env, 'Intermediate-layer KD');
+/** The layer map and width projections a layer-matching method trains with. */
+export interface LayerMatchSetup {
+  map: LayerPair[];
+  project: (x: tf.Tensor3D, pair: number) => tf.Tensor3D;
+  /** The projections W [H_T, H_S] by name (empty when the widths agree). */
+  extraVars: Map<string, tf.Variable>;
+  dispose(): void;
+}
+
+/**
+ * Probes teacher and student, resolves the layer map (TinyBERT's uniform map, or the given pairs)
+ * and makes the projections W: [H_T, H_S] (TinyBERT's W_h) when the widths differ, N(0, 0.02²),
+ * seeded. `method` names the caller in errors.
+ */
+export function layerMatchSetup(
+  spec: Pick<IntermediateSpec, 'layerMap' | 'projection'>,
+  env: MethodEnv,
+  method: string,
+): LayerMatchSetup {
   const teacherModel = env.teacher!.model;
   const ts = probeShape(teacherModel);
   const ss = probeShape(env.student);
   if (ss.layers < 1 || ts.layers < 1 || ss.heads < 1 || ts.heads < 1) {
     throw new Error(
-      'Intermediate-layer KD needs transformer teacher and student (hidden states and attention scores)',
+      `${method} needs transformer teacher and student (hidden states and attention scores)`,
     );
   }
   const map = spec.layerMap === 'uniform' ? uniformLayerMap(ts.layers, ss.layers) : spec.layerMap;
   checkLayerMap(map, ts, ss);
-  // Projections W: [H_T, H_S] (TinyBERT's W_h), only when the widths differ; N(0, 0.02²), seeded.
   const extraVars = new Map<string, tf.Variable>();
   const needed = ss.hidden !== ts.hidden;
   const count = !needed ? 0 : spec.projection === 'shared' ? 1 : map.length;
@@ -159,6 +204,13 @@ export const intermediate: MethodImpl<IntermediateSpec> = async (spec, env) => {
     const w = weights[spec.projection === 'shared' ? 0 : pair]!;
     return linearProjection(x, w);
   };
+  return { map, project, extraVars, dispose: () => tf.dispose(weights) };
+}
+
+export const intermediate: MethodImpl<IntermediateSpec> = async (spec, env) => {
+  requireClassification(env.task, 'Intermediate-layer KD');
+  requireTeacherLogits(env, 'Intermediate-layer KD');
+  const { map, project, extraVars, dispose } = layerMatchSetup(spec, env, 'Intermediate-layer KD');
   return {
     stages: singleStage(env.totalSteps),
     extraVars,
@@ -171,6 +223,6 @@ export const intermediate: MethodImpl<IntermediateSpec> = async (spec, env) => {
         map,
         project,
       }),
-    dispose: () => tf.dispose(weights),
+    dispose,
   };
 };
