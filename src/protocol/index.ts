@@ -3,8 +3,11 @@
 import type { BackendName, BackendPref, RunConfig } from '../config/run-config';
 import type { MetricName, TaskData } from '../data/types';
 
-/** Bumped on any incompatible change; the worker refuses messages of another version. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any incompatible change; the worker refuses messages of another version.
+ * v2: saved checkpoints ('compare', 'predict' and their answers) and storage reports ('stored').
+ */
+export const PROTOCOL_VERSION = 2;
 
 export type ToWorker =
   /** Pick a backend (or re-pick after an override); answered by 'ready' or 'error'. */
@@ -13,7 +16,69 @@ export type ToWorker =
   | { type: 'start'; version: number; runId: string; config: RunConfig; data: TaskData }
   | { type: 'pause'; runId: string }
   | { type: 'resume'; runId: string }
-  | { type: 'stop'; runId: string };
+  | { type: 'stop'; runId: string }
+  /**
+   * Evaluates saved checkpoints (IndexedDB keys) on `data`'s dev split; answered by
+   * 'compareProgress' messages, then 'compared' (or 'requestError').
+   */
+  | {
+      type: 'compare';
+      version: number;
+      requestId: string;
+      keys: string[];
+      data: TaskData;
+      /** Batch-1 forward passes timed per checkpoint for its latency (median reported). */
+      latencyRuns: number;
+    }
+  /** Runs saved checkpoints on one typed input (`b`: second sentence of a pair task). */
+  | { type: 'predict'; version: number; requestId: string; keys: string[]; a: string; b?: string };
+
+/** A saved checkpoint's dev evaluation, for comparison; `ok: false` names what went wrong. */
+export type CheckpointEvaluation =
+  | {
+      key: string;
+      ok: true;
+      /** The task the checkpoint was trained on (its spec as saved). */
+      task: string;
+      kind: 'classification' | 'regression';
+      labelNames: string[];
+      mainMetric: MetricName;
+      loss: number;
+      metrics: Partial<Record<MetricName, number>>;
+      main: number;
+      /** Per dev example, in split order: predicted class (or score for regression). */
+      predictions: number[];
+      /** Per dev example: probability of the predicted class (classification) or the score. */
+      confidence: number[];
+      /** confusion[gold][predicted] counts (classification); null for regression. */
+      confusion: number[][] | null;
+      params: number;
+      /** Forward FLOPs per token at the checkpoint's maximum sequence length. */
+      flopsPerToken: number;
+      /** Bytes of the stored weights (optimizer state not counted). */
+      bytes: number;
+      /** Batch-1 forward + readback times on dev examples, in this browser, milliseconds. */
+      latencyMs: { median: number; runs: number[] };
+      backend: BackendName;
+    }
+  | { key: string; ok: false; error: string };
+
+/** A saved checkpoint's answer to one typed input. */
+export type CheckpointPrediction =
+  | {
+      key: string;
+      ok: true;
+      /** Predicted class (classification) or score (regression). */
+      prediction: number;
+      /** Class probabilities (classification); [score] for regression. */
+      probs: number[];
+      labelNames: string[];
+      /** Tokens the input became ([CLS] and [SEP] included, after truncation). */
+      tokens: number;
+      /** Forward + readback, milliseconds (median of a few runs). */
+      latencyMs: number;
+    }
+  | { key: string; ok: false; error: string };
 
 export type RunPhase =
   | 'preparing' // tokenizing, building the model
@@ -104,7 +169,17 @@ export type FromWorker =
       runId?: string;
       where: 'init' | 'config' | 'data' | 'training';
       message: string;
-    };
+    }
+  /**
+   * The worker wrote a run's record ('run'), a checkpoint ('checkpoint') or its final status
+   * ('status') to IndexedDB, or failed to (`error`; the run itself goes on).
+   */
+  | { type: 'stored'; runId: string; what: 'run' | 'checkpoint' | 'status'; error?: string }
+  | { type: 'compareProgress'; requestId: string; done: number; total: number; detail: string }
+  | { type: 'compared'; requestId: string; results: CheckpointEvaluation[] }
+  | { type: 'predicted'; requestId: string; results: CheckpointPrediction[] }
+  /** A 'compare' or 'predict' that failed as a whole (bad version, no storage). */
+  | { type: 'requestError'; requestId: string; message: string };
 
 /** Exhaustiveness guard for switches over message unions. */
 export function assertNever(x: never): never {

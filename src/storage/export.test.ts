@@ -154,11 +154,22 @@ function record(): CheckpointRecord {
     weights,
     optimizer: null,
     bytes: 32,
+    tokenizer: { vocab: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'fine'], lowercase: true },
+    task: {
+      id: 'sst2',
+      name: 'SST-2',
+      kind: 'classification',
+      numLabels: 2,
+      labelNames: ['negative', 'positive'],
+      pair: false,
+      metrics: ['accuracy'],
+      mainMetric: 'accuracy',
+    },
   };
 }
 
 describe('checkpoint safetensors', () => {
-  it('round-trips weights, step, role, config and summary', () => {
+  it('round-trips weights, step, role, config, summary, vocabulary and task', () => {
     const r = record();
     const bytes = checkpointToSafetensors(r);
     const file = parseSafetensors(bytes);
@@ -173,6 +184,8 @@ describe('checkpoint safetensors', () => {
     expect(back.role).toBe('student');
     expect(back.runConfig).toEqual(r.runConfig);
     expect(back.metricsSummary).toEqual(r.metricsSummary);
+    expect(back.tokenizer).toEqual(r.tokenizer);
+    expect(back.task).toEqual(r.task);
     const arrays = arraysFromWeights(back.weights);
     expect(arrays.get('bert.embeddings.word_embeddings.weight')).toEqual({
       shape: [3, 2],

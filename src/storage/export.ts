@@ -23,7 +23,11 @@ import {
   type MetricsSummary,
   type RunRecord,
   type StoredTensor,
+  type StoredTokenizer,
+  storedTokenizerSchema,
+  taskSpecSchema,
 } from './schema';
+import type { TaskSpec } from '../data/types';
 
 // --- CSV -------------------------------------------------------------------------------------
 
@@ -194,8 +198,9 @@ export function arraysFromWeights(weights: Record<string, StoredTensor>): Map<st
 
 /**
  * A checkpoint's weights as a safetensors file (F32, tensors sorted by name; the optimizer state is
- * left out, as Hugging Face files have none). The metadata carries the step, role, run config and
- * metrics summary as strings, so the file alone re-imports as a checkpoint.
+ * left out, as Hugging Face files have none). The metadata carries the step, role, run config,
+ * metrics summary, vocabulary and task as strings, so the file alone re-imports as a checkpoint
+ * that can run.
  */
 export function checkpointToSafetensors(r: CheckpointRecord): Uint8Array {
   const tensors = new Map<string, TensorToWrite>(
@@ -212,6 +217,8 @@ export function checkpointToSafetensors(r: CheckpointRecord): Uint8Array {
     'distillery.created_at': new Date(r.createdAt).toISOString(),
     'distillery.run_config': JSON.stringify(r.runConfig),
     'distillery.metrics_summary': JSON.stringify(r.metricsSummary),
+    ...(r.tokenizer ? { 'distillery.tokenizer': JSON.stringify(r.tokenizer) } : {}),
+    ...(r.task ? { 'distillery.task': JSON.stringify(r.task) } : {}),
   });
 }
 
@@ -222,6 +229,8 @@ export interface ImportedWeights {
   role: CheckpointRole | null;
   runConfig: RunConfig | null;
   metricsSummary: MetricsSummary | null;
+  tokenizer: StoredTokenizer | null;
+  task: TaskSpec | null;
   /** Problems with the metadata (the weights are still usable). */
   notes: string[];
 }
@@ -288,6 +297,8 @@ export function checkpointFromSafetensors(
     role,
     runConfig: metaJson(meta, 'distillery.run_config', runConfigValue, notes),
     metricsSummary: metaJson(meta, 'distillery.metrics_summary', metricsSummarySchema, notes),
+    tokenizer: metaJson(meta, 'distillery.tokenizer', storedTokenizerSchema, notes),
+    task: metaJson(meta, 'distillery.task', taskSpecSchema, notes),
     notes,
   };
 }

@@ -9,7 +9,7 @@ import type { EvalPoint, TrainPoint } from '../protocol';
 import { openDb, StorageError } from './db';
 import { checkpointToSafetensors, runExportToJson, weightsFromArrays } from './export';
 import { appendToChunks, RunStorage } from './runs';
-import { CHUNK_POINTS, checkpointKey, type StoredTensor } from './schema';
+import { CHUNK_POINTS, checkpointKey, CKPT_SCHEMA, type StoredTensor } from './schema';
 
 let dbSeq = 0;
 let storage: RunStorage;
@@ -254,7 +254,7 @@ describe('checkpoints', () => {
       weightData: data.buffer,
     });
     const r = (await storage.loadCheckpoint('kd/old/step-3'))!;
-    expect(r.schema).toBe(1);
+    expect(r.schema).toBe(CKPT_SCHEMA);
     expect([...new Float32Array(r.weights['w']!.data)]).toEqual([1, 2, 3]);
   });
 

@@ -3,6 +3,7 @@
 // reads check records with zod and migrate old checkpoints. The page and the worker both use it.
 import type { RunConfig } from '../config/run-config';
 import { validateRunConfig } from '../config/validate';
+import type { TaskSpec } from '../data/types';
 import type { EvalPoint, TrainPoint } from '../protocol';
 import { browserEstimate, inTransaction, openDb, StorageError, type Db } from './db';
 import {
@@ -32,6 +33,7 @@ import {
   type RunStatus,
   type RunSummary,
   type StoredTensor,
+  type StoredTokenizer,
 } from './schema';
 import { DB_NAME } from './schema';
 
@@ -64,6 +66,10 @@ export interface SaveCheckpointInput {
   metricsSummary?: MetricsSummary;
   /** Milliseconds since the epoch (default now). */
   createdAt?: number;
+  /** The vocabulary the weights were trained with (needed to run the checkpoint later). */
+  tokenizer?: StoredTokenizer | null;
+  /** The task the weights were trained on. */
+  task?: TaskSpec | null;
 }
 
 const EMPTY_SUMMARY: MetricsSummary = { trainLoss: null, dev: null, best: null };
@@ -335,6 +341,8 @@ export class RunStorage {
         weights: input.weights,
         optimizer,
         bytes,
+        tokenizer: input.tokenizer ?? null,
+        task: input.task ?? null,
       };
       await tx.objectStore('checkpoints').put(record);
       const meta = checkpointMeta(record);
@@ -421,6 +429,8 @@ export class RunStorage {
       weights: w.weights,
       optimizer: null,
       bytes: tensorBytes(w.weights),
+      tokenizer: w.tokenizer,
+      task: w.task,
     };
     const meta = checkpointMeta(record);
     const run: RunRecord = {

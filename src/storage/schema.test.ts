@@ -1,5 +1,6 @@
-// Checkpoint keys and migration: a schema-0 record (tfjs-io layout) becomes a schema-1 record with
-// the same tensors; malformed, truncated and future records are refused with their reason.
+// Checkpoint keys and migration: a schema-0 record (tfjs-io layout) and a schema-1 record become
+// schema-2 records with the same tensors; malformed, truncated and future records are refused with
+// their reason.
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../config/defaults';
 import {
@@ -76,15 +77,50 @@ describe('migrateCheckpoint', () => {
     expect(() => migrateCheckpoint(bad)).toThrow(/schema-0 config is not a valid run config/);
   });
 
-  it('refuses malformed schema-1 records and newer schemas', () => {
+  it('refuses malformed records and newer schemas', () => {
     const good = migrateCheckpoint(v0Record());
     const wrongBytes: CheckpointRecord = {
       ...good,
       weights: { w: { shape: [3], dtype: 'float32', data: new ArrayBuffer(8) } },
     };
     expect(() => migrateCheckpoint(wrongBytes)).toThrow(/malformed checkpoint: weights\.w/);
-    expect(() => migrateCheckpoint({ ...good, schema: 2 })).toThrow(/schema 2 is newer/);
+    expect(() => migrateCheckpoint({ ...good, schema: 3 })).toThrow(/schema 3 is newer/);
+    expect(() =>
+      migrateCheckpoint({ ...good, tokenizer: { vocab: ['a'], lowercase: true } }),
+    ).toThrow(/malformed checkpoint: tokenizer\.vocab/);
     expect(() => migrateCheckpoint('nope')).toThrow(/not a schema-0 checkpoint/);
+  });
+
+  it('upgrades a schema-1 record (no vocabulary or task) to schema 2 with both null', () => {
+    const { tokenizer: _t, task: _k, ...rest } = migrateCheckpoint(v0Record());
+    const v1 = { ...rest, schema: 1 };
+    const r = migrateCheckpoint(v1);
+    expect(r.schema).toBe(2);
+    expect(r.tokenizer).toBeNull();
+    expect(r.task).toBeNull();
+    expect(r.weights).toEqual(rest.weights);
+    // A schema-1 record with schema-2 fields is malformed, not silently accepted.
+    expect(() => migrateCheckpoint({ ...v1, task: null })).toThrow(/malformed checkpoint/);
+  });
+
+  it("keeps a schema-2 record's vocabulary and task", () => {
+    const task = {
+      id: 'sst2',
+      name: 'SST-2',
+      kind: 'classification' as const,
+      numLabels: 2,
+      labelNames: ['negative', 'positive'],
+      pair: false,
+      metrics: ['accuracy' as const],
+      mainMetric: 'accuracy' as const,
+    };
+    const tokenizer = {
+      vocab: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a'],
+      lowercase: true,
+    };
+    const r = migrateCheckpoint({ ...migrateCheckpoint(v0Record()), tokenizer, task });
+    expect(r.tokenizer).toEqual(tokenizer);
+    expect(r.task).toEqual(task);
   });
 
   it('refuses a run record of a newer schema with that reason', () => {

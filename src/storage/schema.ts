@@ -4,14 +4,18 @@
 import { z } from 'zod';
 import type { RunConfig } from '../config/run-config';
 import { validateRunConfig, parseRunConfig } from '../config/validate';
+import type { TaskSpec } from '../data/types';
 import type { EvalPoint, TrainPoint } from '../protocol';
 
 /** IndexedDB database name. */
 export const DB_NAME = 'distillery';
 /** IndexedDB version: bump with a step in `upgradeDb` (./db.ts) when stores or indexes change. */
 export const DB_VERSION = 1;
-/** Version of checkpoint records (STYLE R17). */
-export const CKPT_SCHEMA = 1;
+/**
+ * Version of checkpoint records (STYLE R17). 2 added `tokenizer` and `task` (what inference on a
+ * saved checkpoint needs besides its weights); schema-1 records read back with both null.
+ */
+export const CKPT_SCHEMA = 2;
 /** Version of run records. */
 export const RUN_SCHEMA = 1;
 /** Train points per metrics chunk: appending rewrites one chunk of at most this many points. */
@@ -37,7 +41,13 @@ export interface MetricsSummary {
 /** Which model of a run the weights belong to. */
 export type CheckpointRole = 'student' | 'teacher';
 
-/** A checkpoint record (schema 1): self-describing, one per key, written in one transaction. */
+/** The tokenizer a checkpoint was trained with: its WordPiece vocabulary (index = id). */
+export interface StoredTokenizer {
+  vocab: string[];
+  lowercase: boolean;
+}
+
+/** A checkpoint record (schema 2): self-describing, one per key, written in one transaction. */
 export interface CheckpointRecord {
   schema: typeof CKPT_SCHEMA;
   /** `kd/<runId>/step-<n>`, or `kd/<runId>/teacher/step-<n>` for a run's teacher. */
@@ -57,12 +67,16 @@ export interface CheckpointRecord {
   optimizer: { step: number; slots: Record<string, StoredTensor> } | null;
   /** Bytes of tensor data (weights and optimizer). */
   bytes: number;
+  /** The vocabulary the weights' token ids refer to; null for records saved before schema 2. */
+  tokenizer: StoredTokenizer | null;
+  /** The task the model was trained on (labels, metrics); null before schema 2. */
+  task: TaskSpec | null;
 }
 
 /** A checkpoint's record without its tensors, kept in the run record for listing. */
 export type CheckpointMeta = Omit<
   CheckpointRecord,
-  'schema' | 'runConfig' | 'weights' | 'optimizer'
+  'schema' | 'runConfig' | 'weights' | 'optimizer' | 'tokenizer' | 'task'
 >;
 
 export type RunStatus =
@@ -244,7 +258,7 @@ const storedTensor = z
   });
 
 const checkpointV1 = z.strictObject({
-  schema: z.literal(CKPT_SCHEMA),
+  schema: z.literal(1),
   key: z.string(),
   runId: z.string().regex(RUN_ID),
   role: z.enum(['student', 'teacher']),
@@ -258,6 +272,28 @@ const checkpointV1 = z.strictObject({
     .strictObject({ step: z.number().int().min(0), slots: z.record(z.string(), storedTensor) })
     .nullable(),
   bytes: z.number().int().min(0),
+});
+
+export const storedTokenizerSchema = z.strictObject({
+  vocab: z.array(z.string()).min(5, 'a vocabulary holds at least the five special tokens'),
+  lowercase: z.boolean(),
+});
+
+export const taskSpecSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['classification', 'regression']),
+  numLabels: z.number().int().min(1),
+  labelNames: z.array(z.string()),
+  pair: z.boolean(),
+  metrics: z.array(metricNames),
+  mainMetric: metricNames,
+});
+
+const checkpointV2 = checkpointV1.extend({
+  schema: z.literal(CKPT_SCHEMA),
+  tokenizer: storedTokenizerSchema.nullable(),
+  task: taskSpecSchema.nullable(),
 });
 
 /** Bytes of tensor data in a set of stored tensors. */
@@ -314,11 +350,13 @@ function fromV0(v0: z.infer<typeof checkpointV0>, where: string): CheckpointReco
     weights,
     optimizer: null,
     bytes: tensorBytes(weights),
+    tokenizer: null,
+    task: null,
   };
 }
 
 /**
- * Any stored checkpoint record, of any schema, as a current (schema 1) record. Throws an Error
+ * Any stored checkpoint record, of any schema, as a current (schema 2) record. Throws an Error
  * naming `where` and the problem for an unknown schema or a malformed record.
  */
 export function migrateCheckpoint(record: unknown, where = 'checkpoint'): CheckpointRecord {
@@ -330,10 +368,15 @@ export function migrateCheckpoint(record: unknown, where = 'checkpoint'): Checkp
       if (!v0.success) throw new Error(`${where}: not a schema-0 checkpoint: ${issues(v0.error)}`);
       return fromV0(v0.data, where);
     }
-    case CKPT_SCHEMA: {
+    case 1: {
       const v1 = checkpointV1.safeParse(record);
       if (!v1.success) throw new Error(`${where}: malformed checkpoint: ${issues(v1.error)}`);
-      return v1.data;
+      return { ...v1.data, schema: CKPT_SCHEMA, tokenizer: null, task: null };
+    }
+    case CKPT_SCHEMA: {
+      const v2 = checkpointV2.safeParse(record);
+      if (!v2.success) throw new Error(`${where}: malformed checkpoint: ${issues(v2.error)}`);
+      return v2.data;
     }
     default:
       throw new Error(

@@ -35,6 +35,11 @@ const FROM_WORKER_TYPES: ReadonlySet<string> = new Set<FromWorker['type']>([
   'metrics',
   'done',
   'error',
+  'stored',
+  'compareProgress',
+  'compared',
+  'predicted',
+  'requestError',
 ]);
 
 /**
@@ -103,6 +108,14 @@ export function routeMessage(state: AppState, msg: FromWorker): AppState {
       }
       if (msg.runId !== undefined && msg.runId !== state.run.runId) return state;
       return runError(state, { where: msg.where, message: msg.message });
+    // Saved runs and checkpoints: the library (./library.ts) listens for these through
+    // WorkerBridge.subscribe; the run and metrics slices do not change.
+    case 'stored':
+    case 'compareProgress':
+    case 'compared':
+    case 'predicted':
+    case 'requestError':
+      return state;
     default:
       return assertNever(msg);
   }
@@ -120,6 +133,7 @@ export function newRunId(now: number = Date.now()): string {
 export class WorkerBridge {
   private worker: WorkerLike | null = null;
   private disposed = false;
+  private readonly listeners = new Set<(msg: FromWorker) => void>();
 
   constructor(
     private readonly store: AppStore,
@@ -147,6 +161,20 @@ export class WorkerBridge {
     const before = this.store.getState();
     const after = routeMessage(before, data);
     if (after !== before) this.store.setState(after, true);
+    for (const fn of this.listeners) fn(data);
+  }
+
+  /** Calls `fn` with every worker message after the store has seen it; returns the unsubscribe. */
+  subscribe(fn: (msg: FromWorker) => void): () => void {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+    };
+  }
+
+  /** Sends a request that is not about the current run ('compare', 'predict'). */
+  request(message: Extract<ToWorker, { type: 'compare' | 'predict' }>): void {
+    this.post(message);
   }
 
   /** The worker script failed (did not load, or threw outside the protocol). */

@@ -5,9 +5,12 @@ import type { BackendInfo, FromWorker, ToWorker, TrainPoint, EvalPoint } from '.
 import { PROTOCOL_VERSION, assertNever } from '../protocol';
 import type { BackendName, BackendPref } from '../config/run-config';
 import { validateRunConfig } from '../config/validate';
+import type { RunStorage } from '../storage';
 import { RunControl } from './control';
 import { runTraining, TrainingError } from './loop';
 import { applyDeterminism } from './backend';
+import { RunRecorder } from './persist';
+import { createCheckpointService } from './checkpoint-service';
 
 export interface HandlerEnv {
   post(msg: FromWorker): void;
@@ -15,6 +18,11 @@ export interface HandlerEnv {
   available(): BackendName[];
   /** Called once a backend is active (e.g. to watch for WebGPU device loss). */
   onBackendReady?(info: BackendInfo): void;
+  /**
+   * Opens run storage (IndexedDB): runs are saved and 'compare' / 'predict' read checkpoints.
+   * Absent: nothing is saved and those requests are answered with an error.
+   */
+  openStorage?(): Promise<RunStorage>;
 }
 
 interface ActiveRun {
@@ -28,6 +36,21 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
   let backend: BackendInfo | null = null;
   let active: ActiveRun | null = null;
   let queue: Promise<unknown> = Promise.resolve();
+  // Storage opens once, on first use; a failure is kept and reported to each user.
+  let storage: Promise<RunStorage> | null = null;
+  const openStorage = (): Promise<RunStorage> => {
+    if (!env.openStorage) return Promise.reject(new Error('run storage is not available here'));
+    storage ??= env.openStorage();
+    return storage;
+  };
+  const checkpoints = createCheckpointService({
+    post: env.post,
+    storage: openStorage,
+    backend: async () => {
+      if (!backend) await init('auto');
+      return backend?.name ?? null;
+    },
+  });
 
   const init = async (pref: BackendPref): Promise<void> => {
     try {
@@ -63,13 +86,25 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
     const pendingTrain: TrainPoint[] = [];
     const pendingEvals: EvalPoint[] = [];
     const name = backend.name;
+    const backendLabel = backend.adapter ? `${name} (${backend.adapter})` : name;
     let preparedYet = false;
     const done = (async () => {
       applyDeterminism(name, config.train.deterministic);
+      const recorder = env.openStorage
+        ? await openStorage().then(
+            (s) => RunRecorder.begin(s, runId, config, backendLabel, env.post),
+            (e: unknown) => {
+              const why = errorText(e);
+              env.post({ type: 'stored', runId, what: 'run', error: `Runs are not saved: ${why}` });
+              return null;
+            },
+          )
+        : null;
       try {
         const result = await runTraining(config, data, {
           backend: name,
           control,
+          keepFinal: recorder !== null,
           hooks: {
             phase: (phase, detail) =>
               env.post(
@@ -82,17 +117,15 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
             train: (points) => pendingTrain.push(...points),
             evaluated: (point) => pendingEvals.push(point),
             progress: (progress) => {
-              env.post({
-                type: 'metrics',
-                runId,
-                train: pendingTrain.splice(0),
-                evals: pendingEvals.splice(0),
-                progress,
-              });
+              const train = pendingTrain.splice(0);
+              const evals = pendingEvals.splice(0);
+              recorder?.metrics(train, evals);
+              env.post({ type: 'metrics', runId, train, evals, progress });
             },
           },
         });
-        result.model.dispose();
+        // Flush what arrived after the last progress report (the final eval of a stopped run).
+        recorder?.metrics(pendingTrain.splice(0), pendingEvals.splice(0));
         env.post({ type: 'phase', runId, phase: result.stopped ? 'stopped' : 'done' });
         env.post({
           type: 'done',
@@ -101,11 +134,33 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
           final: result.final,
           wallSec: result.wallSec,
         });
+        try {
+          if (recorder) {
+            const { tokenizer } = result.prepared;
+            await recorder.finish({
+              status: result.stopped ? 'stopped' : 'done',
+              best: result.best,
+              final: result.final,
+              wallSec: result.wallSec,
+              finalStep: result.finalStep,
+              bestWeights: await result.model.params.toArrays(),
+              finalWeights: result.finalWeights,
+              lastLoss: result.train[result.train.length - 1]?.loss ?? null,
+              tokenizer: { vocab: [...tokenizer.vocab], lowercase: tokenizer.lowercase },
+              task: data.spec,
+            });
+          }
+        } catch (e) {
+          env.post({ type: 'stored', runId, what: 'checkpoint', error: errorText(e) });
+        } finally {
+          result.model.dispose();
+        }
       } catch (e) {
         // Before 'prepared' the data or tokenizer was at fault; after it, training itself.
         const where = e instanceof TrainingError || preparedYet ? 'training' : 'data';
         env.post({ type: 'phase', runId, phase: 'failed' });
         env.post({ type: 'error', runId, where, message: errorText(e) });
+        await recorder?.fail(errorText(e));
       }
     })();
     active = { runId, control, done };
@@ -134,6 +189,19 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
         return;
       case 'stop':
         if (active?.runId === msg.runId) active.control.stop();
+        return;
+      case 'compare':
+      case 'predict':
+        if (msg.version !== PROTOCOL_VERSION) {
+          env.post({
+            type: 'requestError',
+            requestId: msg.requestId,
+            message: `Protocol version ${msg.version} does not match the worker's ${PROTOCOL_VERSION}; reload the page`,
+          });
+          return;
+        }
+        // Outside the run queue: a comparison may run while a model trains.
+        checkpoints.handle(msg);
         return;
       default:
         assertNever(msg);

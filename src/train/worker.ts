@@ -8,6 +8,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { FromWorker, ToWorker } from '../protocol';
+import { RunStorage } from '../storage';
 import { registeredBackends, selectBackend, watchDeviceLoss } from './backend';
 import { createWorkerHandler } from './worker-handler';
 
@@ -27,6 +28,7 @@ const handle = createWorkerHandler({
   post: (msg) => scope.postMessage(msg),
   selectBackend,
   available: registeredBackends,
+  openStorage: () => RunStorage.open(),
   onBackendReady: () =>
     watchDeviceLoss((message) =>
       scope.postMessage({

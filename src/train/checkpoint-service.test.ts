@@ -1,0 +1,315 @@
+// The worker handler with storage (fake-indexeddb, wasm backend): a run is saved with its config,
+// metrics and best/final checkpoints; 'compare' evaluates saved checkpoints on a dev split (the
+// same metrics the run reported, a confusion matrix, latency); 'predict' runs them on typed text;
+// bad keys and mismatched tasks get per-checkpoint errors; nothing leaks.
+import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../cli/node-backend';
+import { defaultRunConfig } from '../config/defaults';
+import type { TaskData } from '../data/types';
+import { PROTOCOL_VERSION, type FromWorker } from '../protocol';
+import { RunStorage } from '../storage';
+import { makeRng } from '../util/rng';
+import { confusionMatrix, median } from './inference';
+import { isBestLabel } from './persist';
+import { createWorkerHandler } from './worker-handler';
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+});
+
+function data(seed = 2): TaskData {
+  const rng = makeRng(seed);
+  const make = (n: number) =>
+    Array.from({ length: n }, () => {
+      const good = rng.next() < 0.5;
+      return { a: `the film was ${good ? 'good' : 'bad'} really`, label: good ? 1 : 0 };
+    });
+  return {
+    spec: {
+      id: 'toy',
+      name: 'Toy',
+      kind: 'classification',
+      numLabels: 2,
+      labelNames: ['bad', 'good'],
+      pair: false,
+      metrics: ['accuracy'],
+      mainMetric: 'accuracy',
+    },
+    train: make(64),
+    dev: make(16),
+    source: 'test',
+  };
+}
+
+function config(steps: number, seed = 1) {
+  const c = defaultRunConfig();
+  c.name = `toy ${seed}`;
+  c.model = {
+    layers: 1,
+    hidden: 16,
+    heads: 2,
+    intermediate: 32,
+    hiddenDropout: 0,
+    attentionDropout: 0,
+  };
+  c.tokenizer = { ...c.tokenizer, vocabSize: 100, maxLen: 16 };
+  c.train = { ...c.train, steps, batchSize: 8, evalEvery: 5, lr: 0.01, warmup: 0, seed };
+  c.backend = 'wasm';
+  return c;
+}
+
+let dbSeq = 0;
+
+function setup() {
+  const dbName = `worker-test-${++dbSeq}`;
+  const posted: FromWorker[] = [];
+  const handle = createWorkerHandler({
+    post: (m) => posted.push(structuredClone(m)),
+    selectBackend: async () => ({ name: 'wasm', adapter: 'WebAssembly (SIMD)' }),
+    available: () => ['wasm', 'cpu'],
+    openStorage: () => RunStorage.open(dbName),
+  });
+  const waitFor = async <T extends FromWorker['type']>(
+    type: T,
+    pred: (m: Extract<FromWorker, { type: T }>) => boolean = () => true,
+    ms = 60_000,
+  ): Promise<Extract<FromWorker, { type: T }>> => {
+    const t0 = Date.now();
+    for (;;) {
+      const hit = posted.find(
+        (m): m is Extract<FromWorker, { type: T }> =>
+          m.type === type && pred(m as Extract<FromWorker, { type: T }>),
+      );
+      if (hit) return hit;
+      if (Date.now() - t0 > ms) {
+        throw new Error(
+          `timed out waiting for ${type}; got ${posted.map((m) => m.type).join(',')}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { posted, handle, waitFor, open: () => RunStorage.open(dbName) };
+}
+
+type Setup = ReturnType<typeof setup>;
+
+async function train(s: Setup, runId: string, steps: number, seed: number) {
+  await s.handle({
+    type: 'start',
+    version: PROTOCOL_VERSION,
+    runId,
+    config: config(steps, seed),
+    data: data(),
+  });
+  await s.waitFor('stored', (m) => m.runId === runId && m.what === 'status');
+  const done = await s.waitFor('done', (m) => m.runId === runId);
+  return done;
+}
+
+describe('worker handler: saved runs', () => {
+  it('saves the run, its metrics and its best and final checkpoints (vocabulary and task too)', async () => {
+    const s = setup();
+    // 12 steps, evals at 5, 10 and 12: the final weights (step 12) are saved whatever is best.
+    const done = await train(s, 'run-a', 12, 1);
+    expect(s.posted.filter((m) => m.type === 'stored' && m.error)).toEqual([]);
+    const storage = await s.open();
+    const run = (await storage.getRun('run-a'))!;
+    expect(run.status).toBe('done');
+    expect(run.config.name).toBe('toy 1');
+    expect(run.summary.backend).toBe('wasm (WebAssembly (SIMD))');
+    expect(run.summary.best).toEqual(done.best);
+    expect(run.summary.final).toEqual(done.final);
+    expect(run.summary.step).toBe(12);
+    const metrics = await storage.readMetrics('run-a');
+    expect(metrics.train.map((p) => p.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(metrics.evals.map((e) => e.step)).toEqual([5, 10, 12]);
+
+    const labels = run.checkpoints.map((m) => `${m.step}:${m.label}`);
+    const bestStep = done.best!.step;
+    expect(labels).toEqual(bestStep === 12 ? ['12:best+final'] : [`${bestStep}:best`, '12:final']);
+    const best = run.checkpoints.find((m) => isBestLabel(m.label))!;
+    const record = (await storage.loadCheckpoint(best.key))!;
+    expect(record.task?.labelNames).toEqual(['bad', 'good']);
+    expect(record.tokenizer?.vocab.slice(0, 5)).toEqual([
+      '[PAD]',
+      '[UNK]',
+      '[CLS]',
+      '[SEP]',
+      '[MASK]',
+    ]);
+    expect(record.metricsSummary.best).toEqual(done.best);
+    expect(record.optimizer).toBeNull();
+    expect(record.bytes).toBe(best.bytes);
+    // The final checkpoint holds the step-12 weights: re-evaluated, they give the final eval.
+    const final = run.checkpoints.find((m) => m.step === 12)!;
+    await s.handle({
+      type: 'compare',
+      version: PROTOCOL_VERSION,
+      requestId: 'f',
+      keys: [final.key],
+      data: data(),
+      latencyRuns: 1,
+    });
+    const [r] = (await s.waitFor('compared', (m) => m.requestId === 'f')).results;
+    expect(r?.ok && r.loss).toBeCloseTo(done.final!.loss, 4);
+    // A comparison of nothing frees the cached models: no tensor is left.
+    await s.handle({
+      type: 'compare',
+      version: PROTOCOL_VERSION,
+      requestId: 'none',
+      keys: [],
+      data: data(),
+      latencyRuns: 1,
+    });
+    await s.waitFor('compared', (m) => m.requestId === 'none');
+    expect(tf.memory().numTensors).toBe(0);
+    storage.close();
+  });
+
+  it("compares saved checkpoints on the dev split: the run's own metrics, confusion, latency", async () => {
+    const s = setup();
+    const doneA = await train(s, 'run-a', 10, 1);
+    const doneB = await train(s, 'run-b', 10, 7);
+    const storage = await s.open();
+    const keyOf = async (id: string) =>
+      (await storage.getRun(id))!.checkpoints.find((m) => isBestLabel(m.label))!.key;
+    const keys = [await keyOf('run-a'), await keyOf('run-b')];
+    await s.handle({
+      type: 'compare',
+      version: PROTOCOL_VERSION,
+      requestId: 'c1',
+      keys: [...keys, 'kd/nope/step-1'],
+      data: { ...data(), train: [] },
+      latencyRuns: 5,
+    });
+    const { results } = await s.waitFor('compared', (m) => m.requestId === 'c1');
+    expect(results).toHaveLength(3);
+    const [a, b, missing] = results;
+    expect(missing).toEqual({
+      key: 'kd/nope/step-1',
+      ok: false,
+      error: expect.stringMatching(/no checkpoint kd\/nope\/step-1/),
+    });
+    for (const [r, done] of [
+      [a, doneA],
+      [b, doneB],
+    ] as const) {
+      if (!r?.ok) throw new Error(`compare failed: ${JSON.stringify(r)}`);
+      // The saved best checkpoint, re-evaluated, gives the metric the run reported for it.
+      expect(r.main).toBeCloseTo(done.best!.main, 6);
+      expect(r.loss).toBeCloseTo(done.best!.loss, 4);
+      expect(r.predictions).toHaveLength(16);
+      const gold = data().dev.map((e) => e.label);
+      expect(r.confusion).toEqual(confusionMatrix(r.predictions, gold, 2));
+      const correct = r.confusion![0]![0]! + r.confusion![1]![1]!;
+      expect(correct / 16).toBeCloseTo(r.main, 6);
+      expect(r.confidence.every((p) => p >= 0.5 && p <= 1)).toBe(true);
+      expect(r.latencyMs.runs).toHaveLength(5);
+      expect(r.latencyMs.median).toBe(median(r.latencyMs.runs));
+      expect(r.latencyMs.median).toBeGreaterThan(0);
+      expect(r.params).toBeGreaterThan(1000);
+      expect(r.bytes).toBe(4 * r.params);
+      expect(r.labelNames).toEqual(['bad', 'good']);
+    }
+    const progress = s.posted.filter((m) => m.type === 'compareProgress');
+    expect(progress.map((m) => (m.type === 'compareProgress' ? m.done : -1))).toEqual([0, 1, 2]);
+
+    // Typed inference on both: probabilities sum to 1; repeated input, same answer.
+    await s.handle({
+      type: 'predict',
+      version: PROTOCOL_VERSION,
+      requestId: 'p1',
+      keys,
+      a: 'the film was good really',
+    });
+    const p1 = await s.waitFor('predicted', (m) => m.requestId === 'p1');
+    expect(p1.results).toHaveLength(2);
+    for (const [i, r] of p1.results.entries()) {
+      if (!r.ok) throw new Error(r.error);
+      expect(r.key).toBe(keys[i]);
+      expect(r.probs).toHaveLength(2);
+      expect(r.probs[0]! + r.probs[1]!).toBeCloseTo(1, 5);
+      expect(r.prediction).toBe(r.probs[1]! > r.probs[0]! ? 1 : 0);
+      expect(r.tokens).toBeGreaterThan(2);
+      expect(r.latencyMs).toBeGreaterThan(0);
+    }
+    // The same sentence as a dev example gives that example's compared prediction.
+    const devIdx = data().dev.findIndex((e) => e.a === 'the film was good really');
+    if (devIdx >= 0 && a?.ok && p1.results[0]?.ok) {
+      expect(p1.results[0].prediction).toBe(a.predictions[devIdx]);
+    }
+    storage.close();
+  });
+
+  it('skips a predict overtaken by a newer one, and refuses a task the checkpoint does not fit', async () => {
+    const s = setup();
+    await train(s, 'run-a', 5, 1);
+    const storage = await s.open();
+    const key = (await storage.getRun('run-a'))!.checkpoints[0]!.key;
+    for (const [i, text] of ['t', 'th', 'the film'].entries()) {
+      void s.handle({
+        type: 'predict',
+        version: PROTOCOL_VERSION,
+        requestId: `p${i}`,
+        keys: [key],
+        a: text,
+      });
+    }
+    await s.waitFor('predicted', (m) => m.requestId === 'p2');
+    const answered = s.posted.flatMap((m) => (m.type === 'predicted' ? [m.requestId] : []));
+    expect(answered).not.toContain('p1');
+    expect(answered).toContain('p2');
+
+    const three = data();
+    three.spec = { ...three.spec, numLabels: 3, labelNames: ['a', 'b', 'c'], name: 'Three' };
+    await s.handle({
+      type: 'compare',
+      version: PROTOCOL_VERSION,
+      requestId: 'c2',
+      keys: [key],
+      data: three,
+      latencyRuns: 3,
+    });
+    const c2 = await s.waitFor('compared', (m) => m.requestId === 'c2');
+    expect(c2.results[0]).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/trained on Toy .* Three has/),
+    });
+
+    await s.handle({
+      type: 'compare',
+      version: 1,
+      requestId: 'old',
+      keys: [key],
+      data: three,
+      latencyRuns: 1,
+    });
+    expect(await s.waitFor('requestError', (m) => m.requestId === 'old')).toMatchObject({
+      message: expect.stringMatching(/Protocol version 1/),
+    });
+    storage.close();
+  });
+
+  it('answers compare with an error when there is no storage', async () => {
+    const posted: FromWorker[] = [];
+    const handle = createWorkerHandler({
+      post: (m) => posted.push(m),
+      selectBackend: async () => ({ name: 'wasm', adapter: '' }),
+      available: () => ['wasm'],
+    });
+    await handle({
+      type: 'predict',
+      version: PROTOCOL_VERSION,
+      requestId: 'x',
+      keys: ['kd/a/step-1'],
+      a: 'hi',
+    });
+    for (let i = 0; i < 100 && posted.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(posted).toEqual([
+      { type: 'requestError', requestId: 'x', message: 'run storage is not available here' },
+    ]);
+  });
+});

@@ -1,0 +1,181 @@
+// The worker's record of a run in IndexedDB (docs/storage.md): the run record when it starts, each
+// metrics batch as it leaves for the page, and at the end the best and final checkpoints (weights,
+// vocabulary, task) and the run's status and summary. Writes are chained in order and never block
+// training; a failed write is reported once as a 'stored' message and the run goes on.
+import type { RunConfig } from '../config/run-config';
+import type { TaskSpec } from '../data/types';
+import type { ParamArray } from '../model';
+import type { EvalPoint, FromWorker, TrainPoint } from '../protocol';
+import {
+  weightsFromArrays,
+  type MetricsSummary,
+  type RunStatus,
+  type RunStorage,
+  type StoredTokenizer,
+} from '../storage';
+
+/** What a finished (or stopped) run leaves to save. */
+export interface RunOutcomeToSave {
+  status: Extract<RunStatus, 'done' | 'stopped'>;
+  best: EvalPoint | null;
+  final: EvalPoint | null;
+  wallSec: number;
+  /** The last completed step and its weights. */
+  finalStep: number;
+  /** Weights of the best evaluation (or the final weights when there was none). */
+  bestWeights: Map<string, ParamArray>;
+  /** The final weights when they differ from the best ones (else null). */
+  finalWeights: Map<string, ParamArray> | null;
+  lastLoss: number | null;
+  tokenizer: StoredTokenizer;
+  task: TaskSpec;
+}
+
+/** Checkpoint labels: the run's best, its last step, or both at once. */
+export type CheckpointLabel = 'best' | 'final' | 'best+final';
+
+/** Whether a checkpoint label marks a run's best weights. */
+export function isBestLabel(label: string | null): boolean {
+  return label === 'best' || label === 'best+final';
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** One run's writes, in order. Create with `RunRecorder.begin`. */
+export class RunRecorder {
+  private chain: Promise<void> = Promise.resolve();
+  private reported = false;
+
+  private constructor(
+    private readonly storage: RunStorage,
+    readonly runId: string,
+    private readonly post: (msg: FromWorker) => void,
+  ) {}
+
+  /**
+   * Creates the run record ('running'); null (after posting a 'stored' error) if it cannot be
+   * written, in which case the run trains without being saved.
+   */
+  static async begin(
+    storage: RunStorage,
+    runId: string,
+    config: RunConfig,
+    backend: string,
+    post: (msg: FromWorker) => void,
+  ): Promise<RunRecorder | null> {
+    try {
+      await storage.createRun(config, { id: runId, status: 'running' });
+      await storage.updateRun(runId, { summary: { backend } });
+      post({ type: 'stored', runId, what: 'run' });
+      return new RunRecorder(storage, runId, post);
+    } catch (e) {
+      post({
+        type: 'stored',
+        runId,
+        what: 'run',
+        error: `This run is not being saved: ${errorText(e)}`,
+      });
+      return null;
+    }
+  }
+
+  private report(what: 'run' | 'checkpoint' | 'status', e: unknown): void {
+    if (this.reported) return;
+    this.reported = true;
+    this.post({ type: 'stored', runId: this.runId, what, error: errorText(e) });
+  }
+
+  /** Queues one metrics batch (copied: the caller may reuse its arrays). */
+  metrics(train: readonly TrainPoint[], evals: readonly EvalPoint[]): void {
+    if (train.length === 0 && evals.length === 0) return;
+    const t = train.slice();
+    const e = evals.slice();
+    this.chain = this.chain
+      .then(() => this.storage.appendMetrics(this.runId, t, e))
+      .catch((err: unknown) => this.report('run', err));
+  }
+
+  /** Every queued write has landed (or failed). */
+  flushed(): Promise<void> {
+    return this.chain;
+  }
+
+  /**
+   * Saves the best and final checkpoints (one record when they are the same step), then the
+   * run's status and summary. Each checkpoint is one transaction: it lands whole or not at all.
+   */
+  async finish(o: RunOutcomeToSave): Promise<void> {
+    await this.chain;
+    const { runId } = this;
+    const common = { runId, tokenizer: o.tokenizer, task: o.task };
+    const summary = (dev: EvalPoint | null): MetricsSummary => ({
+      trainLoss: o.lastLoss,
+      dev,
+      best: o.best,
+    });
+    try {
+      if (o.best) {
+        const same = o.finalWeights === null && o.best.step === o.finalStep;
+        await this.storage.saveCheckpoint({
+          ...common,
+          step: o.best.step,
+          label: same ? 'best+final' : 'best',
+          weights: weightsFromArrays(o.bestWeights),
+          metricsSummary: summary(o.best),
+        });
+        if (!same) {
+          await this.storage.saveCheckpoint({
+            ...common,
+            step: o.finalStep,
+            label: 'final',
+            weights: weightsFromArrays(o.finalWeights ?? o.bestWeights),
+            metricsSummary: summary(o.final),
+          });
+        }
+      } else {
+        await this.storage.saveCheckpoint({
+          ...common,
+          step: o.finalStep,
+          label: 'final',
+          weights: weightsFromArrays(o.bestWeights),
+          metricsSummary: summary(o.final),
+        });
+      }
+      this.post({ type: 'stored', runId, what: 'checkpoint' });
+    } catch (e) {
+      this.report('checkpoint', e);
+    }
+    await this.end(o.status, {
+      best: o.best,
+      final: o.final,
+      wallSec: o.wallSec,
+      step: o.finalStep,
+    });
+  }
+
+  /** Marks the run failed with the message the page shows. */
+  async fail(message: string): Promise<void> {
+    await this.chain;
+    await this.end('failed', { error: message });
+  }
+
+  private async end(
+    status: RunStatus,
+    summary: Partial<{
+      best: EvalPoint | null;
+      final: EvalPoint | null;
+      wallSec: number;
+      step: number;
+      error: string;
+    }>,
+  ): Promise<void> {
+    try {
+      await this.storage.updateRun(this.runId, { status, summary });
+      this.post({ type: 'stored', runId: this.runId, what: 'status' });
+    } catch (e) {
+      this.report('status', e);
+    }
+  }
+}
