@@ -1,9 +1,11 @@
-// The app store: one zustand store made of slices (task summary, config, run, backend, metrics).
+// The app store: one zustand store made of slices (task summary, config, run, backend, metrics,
+// demo settings).
 // Serialisable data only: no Worker, no TaskData rows, no functions. Actions live outside it
 // (actions.ts, bridge.ts) and components read it through narrow selectors (useApp).
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { initialConfigSlice, type ConfigSlice } from './slices/config';
+import { initialDemoSlice, type DemoSlice } from './slices/demo';
 import { initialMetricsSlice, type MetricsSlice } from './slices/metrics';
 import {
   initialBackendSlice,
@@ -19,6 +21,8 @@ export interface AppState {
   run: RunSlice;
   backend: BackendSlice;
   metrics: MetricsSlice;
+  /** Presenter layout, theme, loaded demo preset, URL problems (src/store/url-sync.ts). */
+  demo: DemoSlice;
 }
 
 export type AppStore = StoreApi<AppState>;
@@ -31,6 +35,7 @@ export function initialAppState(): AppState {
     run: initialRunSlice,
     backend: initialBackendSlice,
     metrics: initialMetricsSlice,
+    demo: initialDemoSlice,
   };
 }
 
@@ -48,6 +53,7 @@ export function useApp<T>(selector: (state: AppState) => T): T {
 }
 
 export type { ConfigSlice } from './slices/config';
+export type { DemoSlice } from './slices/demo';
 export type { MetricsSlice } from './slices/metrics';
 export type { BackendSlice, RunSlice, UiPhase, RunError, RunOutcome } from './slices/run';
 export type { TaskSlice, TaskSummary, DataErrorView, TaskSource } from './slices/task';
