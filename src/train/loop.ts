@@ -78,11 +78,6 @@ export interface LoopOptions {
   initialWeights?: Map<string, ParamArray>;
   /** Snapshot the weights every `every` steps (a teacher's footprints for Pro-KD). */
   footprints?: { every: number; store: 'cpu' | 'gpu' };
-  /**
-   * Read the last step's weights back before the best ones are restored (TrainResult.finalWeights),
-   * so both can be saved. One readback per parameter, only when they differ from the best.
-   */
-  keepFinal?: boolean;
 }
 
 export interface TrainResult {
@@ -99,13 +94,6 @@ export interface TrainResult {
   teacher: EvalPoint | null;
   /** Snapshots taken with LoopOptions.footprints, in step order. */
   footprints: Footprint[];
-  /** The last completed optimiser step. */
-  finalStep: number;
-  /**
-   * With LoopOptions.keepFinal: the weights after `finalStep` when `model` holds other (best)
-   * weights; null when they are the same or keepFinal is off.
-   */
-  finalWeights: Map<string, ParamArray> | null;
 }
 
 /** The embedding-gradient strategy for a backend (see EmbeddingGrad). */
@@ -332,12 +320,16 @@ export async function runTraining(
 
   // The teacher: handed in, or trained here first (and then ours to free).
   let teacher: TeacherBundle | null = null;
-  const ownsTeacher = needsTeacher(spec) && !opts.teacher;
+  // A KroneckerBERT initialised by NKP needs the teacher's weights even under a method that does
+  // not distil ('none': NKP init, then the labels alone, the paper's "no KD" ablation).
+  const nkpStudent = config.student?.kind === 'kron-bert' && config.student.init === 'nkp';
+  const wantsTeacher = needsTeacher(spec) || nkpStudent;
+  const ownsTeacher = wantsTeacher && !opts.teacher;
   let teacherLogits: Float32Array | null = null;
   let model: Model | null = null;
   let method: MethodRuntime | null = null;
   try {
-    if (needsTeacher(spec)) {
+    if (wantsTeacher) {
       hooks.phase?.('preparing', 'preparing the teacher');
       teacher = opts.teacher ?? (await trainTeacher(config, data, opts));
       checkTeacher(teacher.model, tokenizer.vocabSize);
@@ -352,7 +344,7 @@ export async function runTraining(
         );
         teacher.dev = { step: 0, loss: r.loss, metrics: r.metrics, main: r.main };
       }
-      teacherLogits = await cachedLogits(teacher, train, B, buckets, pad);
+      if (needsTeacher(spec)) teacherLogits = await cachedLogits(teacher, train, B, buckets, pad);
     }
     // The student: RunConfig.student (KroneckerBERT, TextCNN, BiLSTM) or the dense BERT of
     // RunConfig.model; a KroneckerBERT with NKP init starts from the teacher's weights.
@@ -449,7 +441,6 @@ export async function runTraining(
   let lastFlush = performance.now();
   let epochOrder: Int32Array[] = [];
   let epoch = 0;
-  let finalStep = 0;
 
   const progress = (step: number): Progress => {
     const now = performance.now();
@@ -625,7 +616,6 @@ export async function runTraining(
         pending.push({ step, lr: rate, stage: stageName, names: out.names, t: out.values });
       }
       disposeBatch(tb);
-      finalStep = step;
       if (swa?.plan.averagesAt(step)) swa.avg.update();
       if (step === 1 || performance.now() - lastFlush >= flushMs) {
         await flush();
@@ -657,9 +647,7 @@ export async function runTraining(
     throw e;
   }
   const final = evals.length > 0 ? evals[evals.length - 1]! : null;
-  let finalWeights: Map<string, ParamArray> | null = null;
   if (kept.weights !== null) {
-    if (opts.keepFinal && kept.best?.step !== finalStep) finalWeights = await params.toArrays();
     params.restore(kept.weights);
     kept.weights.forEach((w) => w.dispose());
   }
@@ -680,8 +668,6 @@ export async function runTraining(
     prepared,
     teacher: teacherDev,
     footprints,
-    finalStep,
-    finalWeights,
   };
 }
 

@@ -139,6 +139,19 @@ describe('two-stage KD in the training loop (wasm)', () => {
     expect(s1[s1.length - 1]!.terms!['hidden']!).toBeLessThan(s1[0]!.terms!['hidden']!);
   });
 
+  it("'none' with an NKP-initialised KroneckerBERT still gets the teacher (for the init only)", async () => {
+    const tensors = tf.memory().numTensors;
+    const c = kronConfig(4);
+    c.kd = { method: kdDefaults('none'), teacher: { source: 'provided' } };
+    // Before the loop handed NKP students a teacher under 'none', buildStudent threw here.
+    const r = await runTraining(c, data, { backend: 'wasm', teacher });
+    expect(r.model.kind).toBe('kron-bert');
+    expect(r.teacher).toEqual(teacher.dev);
+    expect(r.train.every((p) => p.terms === undefined)).toBe(true); // CE alone, no KD terms
+    r.model.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
   it('adds the masked-LM term when the teacher carries an MLM head, leaving the teacher as it was', async () => {
     // A teacher with a BertForMaskedLM head (cls.predictions.*), frozen like any teacher.
     const cfg = bertConfigOf(teacher.model)!;
