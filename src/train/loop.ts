@@ -78,6 +78,11 @@ export interface LoopOptions {
   initialWeights?: Map<string, ParamArray>;
   /** Snapshot the weights every `every` steps (a teacher's footprints for Pro-KD). */
   footprints?: { every: number; store: 'cpu' | 'gpu' };
+  /**
+   * Read the last step's weights back before the best ones are restored (TrainResult.finalWeights),
+   * so both can be saved. One readback per parameter, only when they differ from the best.
+   */
+  keepFinal?: boolean;
 }
 
 export interface TrainResult {
@@ -94,6 +99,13 @@ export interface TrainResult {
   teacher: EvalPoint | null;
   /** Snapshots taken with LoopOptions.footprints, in step order. */
   footprints: Footprint[];
+  /** The last completed optimiser step. */
+  finalStep: number;
+  /**
+   * With LoopOptions.keepFinal: the weights after `finalStep` when `model` holds other (best)
+   * weights; null when they are the same or keepFinal is off.
+   */
+  finalWeights: Map<string, ParamArray> | null;
 }
 
 /** The embedding-gradient strategy for a backend (see EmbeddingGrad). */
@@ -441,6 +453,7 @@ export async function runTraining(
   let lastFlush = performance.now();
   let epochOrder: Int32Array[] = [];
   let epoch = 0;
+  let finalStep = 0;
 
   const progress = (step: number): Progress => {
     const now = performance.now();
@@ -616,6 +629,7 @@ export async function runTraining(
         pending.push({ step, lr: rate, stage: stageName, names: out.names, t: out.values });
       }
       disposeBatch(tb);
+      finalStep = step;
       if (swa?.plan.averagesAt(step)) swa.avg.update();
       if (step === 1 || performance.now() - lastFlush >= flushMs) {
         await flush();
@@ -647,7 +661,9 @@ export async function runTraining(
     throw e;
   }
   const final = evals.length > 0 ? evals[evals.length - 1]! : null;
+  let finalWeights: Map<string, ParamArray> | null = null;
   if (kept.weights !== null) {
+    if (opts.keepFinal && kept.best?.step !== finalStep) finalWeights = await params.toArrays();
     params.restore(kept.weights);
     kept.weights.forEach((w) => w.dispose());
   }
@@ -668,6 +684,8 @@ export async function runTraining(
     prepared,
     teacher: teacherDev,
     footprints,
+    finalStep,
+    finalWeights,
   };
 }
 
