@@ -8,31 +8,11 @@ import type { WordPieceTokenizer } from '../data/tokenizer';
 import type { TaskSpec } from '../data/types';
 import type { BertConfig, EmbeddingGrad, EncoderOutputs, Model } from '../model';
 import type { TensorBatch } from '../train/step';
+import type { StagePlan, StepInfo } from '../config/kd-schedules';
 import type { TeacherBundle } from './teacher';
 
-/** One stage (phase) of a method, in training order. */
-export interface StagePlan {
-  /** Shown in charts as TrainPoint.stage, e.g. 'anneal', 'labels'. */
-  name: string;
-  /** Optimiser steps in this stage, >= 1. The stages' steps sum to the run's steps. */
-  steps: number;
-  /** Start this stage from the best dev checkpoint of the previous one (weights restored). */
-  fromBest: boolean;
-  /** A new optimiser (fresh moments) and a new warm-up/decay learning-rate schedule. */
-  freshOptimizer: boolean;
-}
-
-/** Where a step sits in the run. */
-export interface StepInfo {
-  /** Global optimiser step, 1-based. */
-  step: number;
-  /** Index into the method's stages. */
-  stage: number;
-  /** 1-based step within the stage. */
-  stageStep: number;
-  /** Length of the stage in steps. */
-  stageSteps: number;
-}
+// Stages and step positions are plain data shared with the UI's previews (config/kd-schedules).
+export { singleStage, type StagePlan, type StepInfo } from '../config/kd-schedules';
 
 /** What a method's loss sees at one step. Everything is valid inside the step's tidy only. */
 export interface StepInputs {
@@ -125,8 +105,3 @@ export interface MethodEnv {
 
 /** Builds a method's runtime from its spec. */
 export type MethodImpl<S> = (spec: S, env: MethodEnv) => Promise<MethodRuntime>;
-
-/** A single stage covering the whole run (methods without phases). */
-export function singleStage(totalSteps: number, name = 'train'): StagePlan[] {
-  return [{ name, steps: totalSteps, fromBest: false, freshOptimizer: true }];
-}

@@ -6,32 +6,9 @@
 // method's last stage, and dev evaluations from then on use the averaged weights.
 import * as tf from '@tensorflow/tfjs';
 import type { Params } from '../model';
-import type { SwaSpec } from './spec';
 
-/** When averaging happens, for a last stage starting at `stageStart` (1-based) of `stageSteps`. */
-export interface SwaPlan {
-  /** First averaged step t_swa (1-based, global); > the run's last step means never. */
-  startStep: number;
-  /** Learning rate from t_swa on (constant). */
-  lr: number;
-  /** Whether θ̄ absorbs θ after step `step`: t ≥ t_swa and (t − t_swa) mod c = 0. */
-  averagesAt(step: number): boolean;
-}
-
-/** The averaging plan of `spec` over a last stage; `peakLr` is the run's peak learning rate. */
-export function swaPlan(
-  spec: SwaSpec,
-  stageStart: number,
-  stageSteps: number,
-  peakLr: number,
-): SwaPlan {
-  const startStep = stageStart + Math.floor(spec.start * stageSteps);
-  return {
-    startStep,
-    lr: spec.lrScale * peakLr,
-    averagesAt: (step) => step >= startStep && (step - startStep) % spec.every === 0,
-  };
-}
+// The averaging plan is pure (shared with the UI's preview).
+export { swaPlan, type SwaPlan } from '../config/kd-schedules';
 
 /** A running average θ̄ of a model's variables (2× parameter memory, on the backend). */
 export class WeightAverage {

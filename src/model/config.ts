@@ -1,5 +1,6 @@
 // BertConfig: the full shape of an encoder (architecture + vocabulary + label space), derived from a
 // RunConfig's ModelArch and the task at hand. Field names follow Hugging Face's config.json.
+import { bertFlops, bertParamCount, type BertShape } from '../config/model-size';
 import type { ModelArch } from '../config/run-config';
 
 export interface BertConfig {
@@ -78,19 +79,21 @@ export function bertParamShapes(c: BertConfig): Map<string, number[]> {
   return shapes;
 }
 
-/** Parameter count of an encoder config (what `bertParamShapes` allocates). */
+/** Parameter count of an encoder config (what `bertParamShapes` allocates; config/model-size). */
 export function countBertParams(c: BertConfig): number {
-  let n = 0;
-  for (const shape of bertParamShapes(c).values()) n += shape.reduce((a, b) => a * b, 1);
-  return n;
+  return bertParamCount(archOf(c), {
+    vocabSize: c.vocabSize,
+    numLabels: c.numLabels,
+    maxPositions: c.maxPositionEmbeddings,
+  });
 }
 
 /** Forward FLOPs per token (multiply-adds × 2) of the encoder at sequence length `seqLen`. */
 export function bertFlopsPerToken(c: BertConfig, seqLen: number): number {
-  const H = c.hiddenSize;
-  const perLayer =
-    2 * (4 * H * H) + // Q, K, V and output projections
-    2 * (2 * H * c.intermediateSize) + // FFN up and down
-    2 * (2 * seqLen * H); // QK^T and probs·V, per token
-  return c.numHiddenLayers * perLayer;
+  return bertFlops(archOf(c), seqLen);
+}
+
+/** The size-relevant architecture numbers of an encoder config. */
+export function archOf(c: BertConfig): BertShape {
+  return { layers: c.numHiddenLayers, hidden: c.hiddenSize, intermediate: c.intermediateSize };
 }

@@ -5,15 +5,10 @@
 // `<matrix>.kron_a` [r, m1, n1] and `<matrix>.kron_b` [r, m2, n2] for the factors.
 import type { KronFactor, KronFactors } from '../config/student';
 import { hashString, makeRng } from '../util/rng';
-import { bertFlopsPerToken, bertParamShapes, countBertParams, type BertConfig } from './config';
+import { kronBertFlops, kronBertParamCount } from '../config/model-size';
+import { archOf, bertParamShapes, countBertParams, type BertConfig } from './config';
 import { bertForward } from './encoder';
-import {
-  denseLinearFlops,
-  kronLinearFlops,
-  kronParamCount,
-  kronShapeFor,
-  type KronShape,
-} from './kronecker';
+import { kronShapeFor, type KronShape } from './kronecker';
 import type { Model } from './model';
 import { Params, type ParamArray } from './params';
 
@@ -66,25 +61,26 @@ export function kronBertParamShapes(c: KronBertConfig): Map<string, number[]> {
   return shapes;
 }
 
-/** Scalar parameters of a KroneckerBERT. */
+/** Scalar parameters of a KroneckerBERT (config/model-size arithmetic). */
 export function countKronBertParams(c: KronBertConfig): number {
-  let n = countBertParams(c.bert);
-  for (const s of kronMatrices(c).values()) n += kronParamCount(s) - s.m1 * s.m2 * s.n1 * s.n2;
-  return n;
+  return kronBertParamCount(
+    archOf(c.bert),
+    {
+      vocabSize: c.bert.vocabSize,
+      numLabels: c.bert.numLabels,
+      maxPositions: c.bert.maxPositionEmbeddings,
+    },
+    c.factors,
+  );
 }
 
 /**
  * Forward FLOPs per token at sequence length `seqLen`, 2 × multiply-adds as `bertFlopsPerToken`:
  * the dense count with each factored matrix's 2·m·n replaced by its matrix-free cost (Eq. 7, the
- * cheaper order), plus the Kronecker embedding's H·r products per token (a dense lookup costs none).
+ * cheaper order), plus the Kronecker embedding's H·(2r − 1) per token (config/model-size).
  */
 export function kronBertFlopsPerToken(c: KronBertConfig, seqLen: number): number {
-  let flops = bertFlopsPerToken(c.bert, seqLen);
-  for (const [prefix, s] of kronMatrices(c)) {
-    if (prefix === KRON_EMBEDDING) flops += c.bert.hiddenSize * (2 * s.sums - 1);
-    else flops += kronLinearFlops(s) - denseLinearFlops(s.m1 * s.m2, s.n1 * s.n2);
-  }
-  return flops;
+  return kronBertFlops(archOf(c.bert), c.bert.vocabSize, c.factors, seqLen);
 }
 
 /**

@@ -4,85 +4,21 @@
 // Layout: W is [out, in] = [m1·m2, n1·n2] as our dense kernels, so y = x Wᵀ.
 import * as tf from '@tensorflow/tfjs';
 import { matMul } from './matmul';
+import { kronOrder, type KronOrder, type KronShape } from '../config/model-size';
 import type { ParamSource } from './params';
 
-/**
- * Factor shapes of W ≈ Σ_{r<sums} A_r ⊗ B_r with W [m1·m2, n1·n2] = [out, in],
- * A stored [sums, m1, n1] and B stored [sums, m2, n2] (the layout of `mrtahaei/kronecker-kd`).
- */
-export interface KronShape {
-  m1: number;
-  n1: number;
-  m2: number;
-  n2: number;
-  /** Number of Kronecker products summed, ≥ 1 (the paper uses 1). */
-  sums: number;
-}
-
-/**
- * The factor shape of an [out, in] matrix whose A factor is [m1, n1]: B is [out/m1, in/n1].
- * @throws Error when m1 does not divide `out` or n1 does not divide `inp`.
- */
-export function kronShapeFor(
-  out: number,
-  inp: number,
-  m1: number,
-  n1: number,
-  sums = 1,
-): KronShape {
-  const ok = (v: number) => Number.isInteger(v) && v >= 1;
-  if (!ok(m1) || !ok(n1) || !ok(sums) || out % m1 !== 0 || inp % n1 !== 0) {
-    throw new Error(
-      `Kronecker factor A [${m1}, ${n1}] × ${sums} does not tile a [${out}, ${inp}] matrix ` +
-        '(m1 must divide the output size and n1 the input size; sums ≥ 1)',
-    );
-  }
-  return { m1, n1, m2: out / m1, n2: inp / n1, sums };
-}
-
-/** Scalars in the factors: sums · (m1·n1 + m2·n2). */
-export function kronParamCount(s: KronShape): number {
-  return s.sums * (s.m1 * s.n1 + s.m2 * s.n2);
-}
-
-/**
- * Which factor multiplies first in the matrix-free product:
- * - 'b-first': T = X·Bᵀ over the n2 axis, then A over the n1 axis;
- * - 'a-first': T = A over the n1 axis, then ·Bᵀ over the n2 axis.
- */
-export type KronOrder = 'b-first' | 'a-first';
-
-/**
- * Exact multiply + add counts of one input row through one summand, for both orders (paper Eq. 7):
- * b-first (2n2−1)·m2·n1 + (2n1−1)·m2·m1, a-first (2n1−1)·n2·m1 + (2n2−1)·m2·m1.
- */
-export function kronFlopsEq7(s: KronShape): Record<KronOrder, number> {
-  return {
-    'b-first': (2 * s.n2 - 1) * s.m2 * s.n1 + (2 * s.n1 - 1) * s.m2 * s.m1,
-    'a-first': (2 * s.n1 - 1) * s.n2 * s.m1 + (2 * s.n2 - 1) * s.m2 * s.m1,
-  };
-}
-
-/** The order with fewer FLOPs by Eq. 7 ('b-first' on a tie). */
-export function kronOrder(s: KronShape): KronOrder {
-  const f = kronFlopsEq7(s);
-  return f['a-first'] < f['b-first'] ? 'a-first' : 'b-first';
-}
-
-/**
- * Forward FLOPs per input row of the factored layer, as 2 × multiply-adds (the convention of
- * `bertFlopsPerToken`): sums × the cheaper order (Eq. 7 with 2n in place of 2n − 1), bias excluded.
- */
-export function kronLinearFlops(s: KronShape): number {
-  const bFirst = 2 * (s.n2 * s.m2 * s.n1 + s.n1 * s.m2 * s.m1);
-  const aFirst = 2 * (s.n1 * s.n2 * s.m1 + s.n2 * s.m2 * s.m1);
-  return s.sums * (kronOrder(s) === 'a-first' ? aFirst : bFirst);
-}
-
-/** Forward FLOPs per input row of the dense [out, in] layer it replaces: 2·out·in. */
-export function denseLinearFlops(out: number, inp: number): number {
-  return 2 * out * inp;
-}
+// Factor shapes, parameter counts and Eq. 7 FLOPs are pure arithmetic (config/model-size, which
+// the UI's size readout shares); re-exported here for the model code.
+export {
+  denseLinearFlops,
+  kronFlopsEq7,
+  kronLinearFlops,
+  kronOrder,
+  kronParamCount,
+  kronShapeFor,
+  type KronOrder,
+  type KronShape,
+} from '../config/model-size';
 
 /**
  * The materialised product A ⊗ B, element (i·m2 + k, j·n2 + l) = A[i, j]·B[k, l].

@@ -5,6 +5,7 @@
 // has its logits cached once, and the method (src/kd) supplies the loss, its named terms and its
 // stages (a stage may restart from the best checkpoint with a fresh optimiser).
 import * as tf from '@tensorflow/tfjs';
+import { stageClock } from '../config/kd-schedules';
 import type { BackendName, RunConfig } from '../config/run-config';
 import { epochBatches, evalBatches, makeBatch, type BatchArrays } from '../data/batcher';
 import type { TaskData } from '../data/types';
@@ -31,8 +32,6 @@ import {
   type KdSpec,
   type MethodRuntime,
   type MlmSpec,
-  type StagePlan,
-  type StepInfo,
   type TeacherBundle,
 } from '../kd';
 import {
@@ -51,7 +50,6 @@ import { RunControl, yieldToEventLoop } from './control';
 import { evaluate } from './evaluate';
 import { AdamW } from './optimizer';
 import { prepareData, type PreparedData } from './prepare';
-import { buildSchedule, type Schedule } from './schedule';
 import { disposeBatch, taskLossPerExample, toTensors, trainStepTerms } from './step';
 
 export interface LoopHooks {
@@ -123,59 +121,8 @@ function memoryStats(): { numTensors: number; numBytes: number } {
   return { numTensors: m.numTensors, numBytes: m.numBytesAllocatedInGPU ?? m.numBytes };
 }
 
-/** Where each stage starts (1-based step) and its learning-rate schedule. */
-interface StageClock {
-  starts: number[];
-  /** Learning rate at a global 1-based step (a new warm-up/decay at every fresh-optimiser stage). */
-  lr: Schedule;
-  /** The stage of a global 1-based step. */
-  at(step: number): StepInfo;
-}
-
-/** Lays the stages end to end; each fresh-optimiser stage restarts warm-up and linear decay. */
-export function stageClock(stages: StagePlan[], peak: number, warmupFrac: number): StageClock {
-  const starts: number[] = [];
-  let s = 1;
-  for (const st of stages) {
-    starts.push(s);
-    s += st.steps;
-  }
-  // Segments: a fresh-optimiser stage and the stages after it that keep its optimiser.
-  const segStart = stages.map((_, i) => {
-    let j = i;
-    while (j > 0 && !stages[j]!.freshOptimizer) j--;
-    return j;
-  });
-  const segSteps = stages.map((_, i) => {
-    let n = 0;
-    for (
-      let j = segStart[i]!;
-      j < stages.length && (j === segStart[i] || !stages[j]!.freshOptimizer);
-      j++
-    )
-      n += stages[j]!.steps;
-    return n;
-  });
-  const at = (step: number): StepInfo => {
-    let k = 0;
-    while (k + 1 < stages.length && step >= starts[k + 1]!) k++;
-    return { step, stage: k, stageStep: step - starts[k]! + 1, stageSteps: stages[k]!.steps };
-  };
-  const schedules = stages.map((_, i) =>
-    buildSchedule({
-      kind: 'warmupLinear',
-      peak,
-      warmup: Math.round(warmupFrac * segSteps[i]!),
-      total: segSteps[i]!,
-    }),
-  );
-  const lr: Schedule = (step) => {
-    const k = at(step).stage;
-    const seg = segStart[k]!;
-    return schedules[k]!(step - starts[seg]!);
-  };
-  return { starts, lr, at };
-}
+// The stage clock (stage of a step, per-stage learning rate) is pure: the UI previews it too.
+export { stageClock } from '../config/kd-schedules';
 
 /**
  * Trains the `kd.teacher` recipe (source 'train') with this same loop on `data` (already noised

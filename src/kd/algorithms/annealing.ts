@@ -4,41 +4,14 @@
 // best phase-1 checkpoint with a new optimiser and trains on the hard labels alone.
 import * as tf from '@tensorflow/tfjs';
 import { squaredError } from '../losses';
-import type { LossTerms, MethodImpl, StagePlan } from '../method';
+import { annealingFactor, annealingStages, unitOf } from '../../config/kd-schedules';
+import type { LossTerms, MethodImpl } from '../method';
 import type { AnnealingSpec } from '../spec';
 import type { ClassReduction } from '../losses';
 import { requireTeacherLogits } from './common';
 
-/**
- * The official code's annealing factor for 0-based epoch (unit) i of phase 1:
- *   temp = 1 + ⌊i / k⌋ with k = ⌊n1 / τ_max⌋ (it increments temp when i % k == 0 and i > 0),
- *   Φ = temp / τ_max, clamped at 1.
- * Without the clamp, n1 not a multiple of τ_max overshoots (n1 = 10, τ_max = 7: temp reaches 10,
- * Φ = 10/7; dossier §8.1). Requires n1 ≥ τ_max (the code's CV script asserts it).
- * Equivalently Φ(T) = 1 − (T − 1)/τ_max with T = τ_max − temp + 1 (the paper's form).
- */
-export function annealingFactor(unit: number, phase1Units: number, tauMax: number): number {
-  const k = Math.floor(phase1Units / tauMax);
-  if (k < 1) {
-    throw new Error(`Annealing-KD needs phase-1 units (${phase1Units}) ≥ τ_max (${tauMax})`);
-  }
-  const temp = Math.min(tauMax, 1 + Math.floor(unit / k));
-  return temp / tauMax;
-}
-
-/** 0-based unit (the code's epoch) of a 1-based stage step, with `units` equal units per stage. */
-export function unitOf(stageStep: number, stageSteps: number, units: number): number {
-  return Math.min(units - 1, Math.floor(((stageStep - 1) * units) / stageSteps));
-}
-
-/** Phase lengths in steps: the run's steps split n1 : n2 (each at least one step). */
-export function annealingStages(totalSteps: number, n1: number, n2: number): StagePlan[] {
-  const s1 = Math.min(totalSteps - 1, Math.max(1, Math.round((totalSteps * n1) / (n1 + n2))));
-  return [
-    { name: 'anneal', steps: s1, fromBest: false, freshOptimizer: true },
-    { name: 'labels', steps: totalSteps - s1, fromBest: true, freshOptimizer: true },
-  ];
-}
+// The schedule (Φ per unit) and the phase split are pure (shared with the UI's preview).
+export { annealingFactor, annealingStages, unitOf } from '../../config/kd-schedules';
 
 /**
  * Phase-1 loss: mean_b e_b with e_b the squared error between z_S,b and Φ·z_T,b reduced over

@@ -38,18 +38,18 @@ import {
   type Masked,
 } from '../mlm';
 import type { CombinedSpec } from '../spec';
-import { annealingFactor, annealingStages, unitOf } from './annealing';
+import {
+  annealingFactor,
+  annealingStages,
+  isGeneratorStep,
+  unitOf,
+} from '../../config/kd-schedules';
 import { requireClassification, requireTeacherLogits } from './common';
 
 const WORD = 'bert.embeddings.word_embeddings.weight';
 
-/**
- * Whether stage step `stageStep` (1-based) of phase 1 is a generator step: in every cycle of
- * g + s batches the first g train the generator and the next s the student (code: idx % 110 < 10).
- */
-export function isGeneratorStep(stageStep: number, g: number, s: number): boolean {
-  return (stageStep - 1) % (g + s) < g;
-}
+// The generator/student cycle is pure (shared with the UI's preview).
+export { isGeneratorStep } from '../../config/kd-schedules';
 
 /**
  * Straight-through Gumbel-softmax (Jang et al. 2017): the forward value is the one-hot argmax of

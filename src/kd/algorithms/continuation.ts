@@ -3,45 +3,15 @@
 // smoothed one (match a shrunken teacher, φ·z_T with φ small, inside a margin) to the full one
 // (hard labels), through ψ (label weight) and φ (teacher scale) schedules over the epochs.
 import * as tf from '@tensorflow/tfjs';
-import { buildSchedule, type ScheduleSpec } from '../../train/schedule';
+import { continuationPhi, continuationT, psiSchedule, unitOf } from '../../config/kd-schedules';
+import { buildSchedule } from '../../train/schedule';
 import { crossEntropy, hinge, squaredError, type ClassReduction } from '../losses';
 import { singleStage, type LossTerms, type MethodImpl } from '../method';
 import type { ContinuationSpec } from '../spec';
 import { requireClassification, requireTeacherLogits } from './common';
-import { unitOf } from './annealing';
 
-/**
- * Algorithm 1's temperature at 1-based epoch i: T starts at T_max and drops by one whenever
- * i mod k = 0 with k = ⌊n/T_max⌋, so T_i = T_max − ⌊i/k⌋, clamped at 1 (the literal algorithm
- * reaches T = 0, φ = 1.1, at i = 30 for n = 30, T_max = 10; dossier §4.1).
- */
-export function continuationT(i: number, units: number, tMax: number): number {
-  const k = Math.floor(units / tMax);
-  if (k < 1) throw new Error(`Continuation-KD needs units (${units}) ≥ T_max (${tMax})`);
-  return Math.max(1, tMax - Math.floor(i / k));
-}
-
-/** φ(T) = 1 − (T − 1)/T_max (Eq. 5): 1/T_max at T = T_max, 1 at T = 1. */
-export function continuationPhi(T: number, tMax: number): number {
-  return 1 - (T - 1) / tMax;
-}
-
-/**
- * ψ as a schedule over the 1-based epoch i: the paper's GLUE setting ψ(i) = i/40 for i ≤ 20,
- * then 1 (a ramp to `psiRampTo` over `psiRampUnits` epochs, then a jump to 1).
- */
-export function psiSchedule(
-  spec: Pick<ContinuationSpec, 'psiRampUnits' | 'psiRampTo'>,
-): ScheduleSpec {
-  return {
-    kind: 'join',
-    parts: [
-      { kind: 'linear', from: 0, to: spec.psiRampTo, steps: spec.psiRampUnits },
-      { kind: 'constant', value: 1 },
-    ],
-    boundaries: [spec.psiRampUnits + 1],
-  };
-}
+// T_i, φ(T) and ψ(i) are pure (shared with the UI's preview).
+export { continuationPhi, continuationT, psiSchedule } from '../../config/kd-schedules';
 
 /**
  * L = ψ·mean_b CE_b + (1 − ψ)·mean_b max(0, e_b − m·φ), e_b = squared error of z_S,b and φ·z_T,b

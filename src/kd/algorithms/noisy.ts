@@ -9,6 +9,7 @@
 //   smallest loss, r ramping to the forget rate (Han et al. 2018, Co-teaching; Jiang et al. 2018,
 //   MentorNet); the distillation term keeps every example.
 import * as tf from '@tensorflow/tfjs';
+import { forgetRate } from '../../config/kd-schedules';
 import { constantOf, crossEntropy, softTargetKl } from '../losses';
 import { singleStage, type LossTerms, type MethodImpl } from '../method';
 import type { SmallLossSpec, TeacherRelabelSpec } from '../spec';
@@ -61,11 +62,8 @@ export const teacherRelabelKd: MethodImpl<TeacherRelabelSpec> = async (spec, env
   };
 };
 
-/** Co-teaching's forget rate at step t: r(t) = r_max · min(1, t / (rampShare · total)). */
-export function forgetRate(step: number, total: number, spec: SmallLossSpec): number {
-  const ramp = Math.max(1, spec.rampShare * total);
-  return spec.forgetRate * Math.min(1, step / ramp);
-}
+// The forget-rate ramp is pure (shared with the UI's preview).
+export { forgetRate } from '../../config/kd-schedules';
 
 /**
  * α·CE over the ⌈(1 − r)·B⌉ smallest-CE examples (the selection is a constant: no gradient flows

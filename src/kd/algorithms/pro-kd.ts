@@ -6,6 +6,7 @@
 // (optionally) from the final teacher alone. The loss is vanilla KD's (or logit MSE) against the
 // current footprint's cached logits.
 import * as tf from '@tensorflow/tfjs';
+import { footprintIndex, pickFootprints } from '../../config/kd-schedules';
 import { logitMse } from '../losses';
 import { singleStage, type MethodImpl } from '../method';
 import type { ProKdSpec } from '../spec';
@@ -13,26 +14,8 @@ import { batchLogits } from '../teacher';
 import { vanillaKdLoss } from './vanilla';
 import { requireClassification, requireTeacherLogits } from './common';
 
-/**
- * Which saved footprints (0-based, of `saved`) the student follows: `want − 1` evenly spaced ones
- * ending at the last saved, so that with the final teacher appended the sequence has `want` items
- * (fewer when fewer were saved).
- */
-export function pickFootprints(saved: number, want: number): number[] {
-  const k = Math.min(saved, want - 1);
-  return Array.from({ length: k }, (_, j) => Math.round(((j + 1) * saved) / k) - 1);
-}
-
-/**
- * The sequence index (0 = earliest footprint, K − 1 = final teacher) at 1-based step `step` of
- * `total`: the first (1 − finalShare)·total steps are cut into K equal segments, the rest use the
- * final teacher. Non-decreasing in the step.
- */
-export function footprintIndex(step: number, total: number, K: number, finalShare: number): number {
-  const follow = Math.max(1, Math.round(total * (1 - finalShare)));
-  if (step > follow) return K - 1;
-  return Math.min(K - 1, Math.floor(((step - 1) * K) / follow));
-}
+// The footprint sequence is pure (shared with the UI's preview).
+export { footprintIndex, pickFootprints } from '../../config/kd-schedules';
 
 export const proKd: MethodImpl<ProKdSpec> = async (spec, env) => {
   if (spec.loss === 'kl') requireClassification(env.task, 'Pro-KD');

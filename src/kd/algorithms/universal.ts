@@ -17,7 +17,8 @@ import { isNoDecay, matMul } from '../../model';
 import { AdamW } from '../../train/optimizer';
 import { makeRng } from '../../util/rng';
 import { crossEntropy, softTargetKl } from '../losses';
-import type { LossTerms, MethodImpl, StagePlan } from '../method';
+import { universalStages } from '../../config/kd-schedules';
+import type { LossTerms, MethodImpl } from '../method';
 import type { UniversalSpec } from '../spec';
 import { batchLogits, computeRows } from '../teacher';
 import { kdVariable, requireClassification, requireTeacherLogits } from './common';
@@ -61,15 +62,8 @@ export function universalIld(
   return { loss, alpha };
 }
 
-/** Stage 1 (with ILD) then stage 2 (no ILD) for the last `stage2Share` of the run. */
-export function universalStages(totalSteps: number, stage2Share: number): StagePlan[] {
-  const s2 = Math.min(totalSteps - 1, Math.round(totalSteps * stage2Share));
-  if (s2 <= 0) return [{ name: 'ild', steps: totalSteps, fromBest: false, freshOptimizer: true }];
-  return [
-    { name: 'ild', steps: totalSteps - s2, fromBest: false, freshOptimizer: true },
-    { name: 'finetune', steps: s2, fromBest: true, freshOptimizer: true },
-  ];
-}
+// The stage split is pure (shared with the UI's preview).
+export { universalStages } from '../../config/kd-schedules';
 
 /**
  * Trains linear pseudo classifiers (softmax regression) on cached per-layer features, full batch,

@@ -5,6 +5,7 @@
 // the encoder's output contract for cross-architecture KD. Parameter names and gate order (i, f,
 // g, o) follow PyTorch's nn.LSTM.
 import * as tf from '@tensorflow/tfjs';
+import { biLstmFlops, biLstmParamCount } from '../../config/model-size';
 import { hashString, makeRng } from '../../util/rng';
 import { embeddingLookup, type TokenBatch } from '../embeddings';
 import type { EncoderOutputs, ForwardOptions } from '../encoder';
@@ -152,13 +153,12 @@ export function biLstmForward(
 
 /** Forward FLOPs per token (2 × multiply-adds), both directions: 2 · (2·4H·E + 2·4H·H). */
 export function biLstmFlopsPerToken(c: BiLstmConfig): number {
-  return 2 * (2 * 4 * c.hidden * c.embed + 2 * 4 * c.hidden * c.hidden);
+  return biLstmFlops(c);
 }
 
 /** A BiLSTM as a Model. */
 export function biLstmModel(c: BiLstmConfig, params: Params): Model {
-  let count = 0;
-  for (const s of biLstmParamShapes(c).values()) count += s.reduce((a, b) => a * b, 1);
+  const count = biLstmParamCount(c, c); // config/model-size: the UI's readout counts the same way
   return {
     kind: 'bilstm',
     params,

@@ -5,6 +5,7 @@
 // Convolutions run as one matmul over stacked shifted copies (im2col): wasm has no Conv2D filter
 // gradient, and matmuls take the fast path on every backend.
 import * as tf from '@tensorflow/tfjs';
+import { textCnnFlops, textCnnParamCount } from '../../config/model-size';
 import { hashString, makeRng } from '../../util/rng';
 import { embeddingLookup, type TokenBatch } from '../embeddings';
 import type { EncoderOutputs, ForwardOptions } from '../encoder';
@@ -130,13 +131,12 @@ export function textCnnForward(
 
 /** Forward FLOPs per token (2 × multiply-adds): Σ_w 2·w·E·F for the convolutions. */
 export function textCnnFlopsPerToken(c: TextCnnConfig): number {
-  return c.widths.reduce((acc, w) => acc + 2 * w * c.embed * c.filters, 0);
+  return textCnnFlops(c);
 }
 
 /** A TextCNN as a Model. */
 export function textCnnModel(c: TextCnnConfig, params: Params): Model {
-  let count = 0;
-  for (const s of textCnnParamShapes(c).values()) count += s.reduce((a, b) => a * b, 1);
+  const count = textCnnParamCount(c, c); // config/model-size: the UI's readout counts the same way
   return {
     kind: 'textcnn',
     params,
