@@ -1,9 +1,11 @@
-// Entry point: mounts the React app, installs the e2e test hook, starts the worker (backend
-// `init`) and generates the default embedded task.
+// Entry point: mounts the React app, installs the e2e test hook, reads the setup from the page URL
+// (and keeps the URL in step from then on), starts the worker (backend `init`) and loads the task
+// the config names (the embedded one by default).
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { appStore } from './store';
 import { startApp } from './store/app';
+import { applySetup, installUrlSync, setupFromSearch } from './store/url-sync';
 import { App } from './ui/App';
 import { installTestHook } from './ui/test-hook';
 import './ui/app.css';
@@ -11,6 +13,8 @@ import './ui/app.css';
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 installTestHook(appStore);
+applySetup(appStore, setupFromSearch(window.location.search));
+installUrlSync(appStore, window);
 startApp();
 createRoot(root).render(
   <StrictMode>

@@ -2,6 +2,7 @@
 // the actions the components call. Importing this creates no Worker; the first message does.
 import { createActions } from './actions';
 import { createTrainingWorker, WorkerBridge } from './bridge';
+import { createDemoActions, loadTaskOf } from './demo-actions';
 import { appStore } from './index';
 import { defaultLoaders } from './loaders';
 import { createTaskRegistry } from './task-registry';
@@ -9,10 +10,14 @@ import { createTaskRegistry } from './task-registry';
 export const taskRegistry = createTaskRegistry();
 export const bridge = new WorkerBridge(appStore, createTrainingWorker);
 export const actions = createActions(appStore, bridge, defaultLoaders, taskRegistry);
+export const demoActions = createDemoActions(appStore, actions);
 
-/** Starts the app's background work once: backend `init` and the default embedded task. */
+/**
+ * Starts the app's background work once: backend `init` and the task the config names (the
+ * embedded one by default; the page URL may name another, see url-sync.ts).
+ */
 export function startApp(): void {
   const { config } = appStore.getState().config;
   bridge.init(config.backend);
-  void actions.loadEmbedded(config.task.source === 'embedded' ? config.task.seed : 1);
+  void loadTaskOf(actions, config.task);
 }

@@ -1,6 +1,7 @@
 // The read-only state the e2e tests see through window.__kdTest (STYLE R14, after tldraw's
 // EndToEndApi): a plain snapshot of the store, so Playwright can poll it with page.evaluate.
-import type { BackendName } from '../config/run-config';
+import type { BackendName, RunConfig } from '../config/run-config';
+import type { Theme, UrlProblem } from '../config/url';
 import type { Progress } from '../protocol';
 import type { AppState, UiPhase } from './index';
 
@@ -26,6 +27,16 @@ export interface KdTestSnapshot {
   taskRows: { train: number; dev: number } | null;
   runError: string | null;
   dataError: string | null;
+  /** The run config the page holds (what Start would run). */
+  config: RunConfig;
+  /** The demo settings: presenter layout, explicit theme, loaded demo preset run, URL problems. */
+  demo: {
+    presenter: boolean;
+    theme: Theme | null;
+    preset: string | null;
+    run: number;
+    problems: UrlProblem[];
+  };
 }
 
 /** The window.__kdTest interface: a snapshot and a few shortcuts, all read-only. */
@@ -42,7 +53,7 @@ export interface KdTestHook {
 
 /** A snapshot of `state` for the test hook (pure). */
 export function testSnapshot(state: AppState): KdTestSnapshot {
-  const { run, metrics, backend, task } = state;
+  const { run, metrics, backend, task, demo } = state;
   const lastEval = metrics.evals.points[metrics.evals.points.length - 1];
   return {
     phase: run.phase,
@@ -60,6 +71,14 @@ export function testSnapshot(state: AppState): KdTestSnapshot {
     taskRows: task.summary ? { train: task.summary.trainRows, dev: task.summary.devRows } : null,
     runError: run.error?.message ?? null,
     dataError: task.error?.message ?? null,
+    config: structuredClone(state.config.config),
+    demo: {
+      presenter: demo.presenter,
+      theme: demo.theme,
+      preset: demo.preset,
+      run: demo.run,
+      problems: demo.problems.map((p) => ({ ...p })),
+    },
   };
 }
 

@@ -1,6 +1,8 @@
 // The Distillery page: a header with the product name and the backend badge, then the panels in a
-// grid (task, model and hyper-parameters, run) and the two live charts.
+// grid (task, model and hyper-parameters, run) and the two live charts. The demo bar (presets,
+// link, presenter mode, exports, shortcuts) sits between them.
 import { BackendBadge } from './components/BackendBadge';
+import { DemoBar } from './demo/DemoBar';
 import { LossChart, MetricChart } from './panels/charts';
 import { ConfigPanel } from './panels/ConfigPanel';
 import { RunPanel } from './panels/RunPanel';
@@ -22,6 +24,7 @@ export function App() {
         </div>
         <BackendBadge />
       </header>
+      <DemoBar />
       <main className="grid">
         <div className="area-task">
           <TaskPanel />
