@@ -8,8 +8,14 @@
 // own text (no NSP: the tasks have no sentence-order signal), so the split of one run's steps
 // between the stages is a parameter (ours, [I]).
 import * as tf from '@tensorflow/tfjs';
-import { kronSum, type BertConfig, type ParamSource, type TokenBatch } from '../../model';
-import { dropoutSeed } from '../../model';
+import {
+  dropoutSeed,
+  kronSum,
+  oneHotFloat,
+  type BertConfig,
+  type ParamSource,
+  type TokenBatch,
+} from '../../model';
 import { makeRng } from '../../util/rng';
 import { bertConfigOf } from '../bert';
 import type { LossTerms, MethodEnv, MethodImpl, StagePlan, StepInputs } from '../method';
@@ -115,10 +121,7 @@ function studentMlmLoss(inp: StepInputs, env: MethodEnv, mlm: StudentMlm): tf.Sc
     has: (name) => name === `${WORD}.weight` || mlm.head.has(name),
   };
   const logits = mlmLogits(source, mlm.config, selectRows(last, m.positions)); // [M, V]
-  const targets = tf.cast(
-    tf.oneHot(tf.tensor1d(m.targets, 'int32'), mlm.config.vocabSize),
-    'float32',
-  );
+  const targets = oneHotFloat(tf.tensor1d(m.targets, 'int32'), mlm.config.vocabSize); // [M, V]
   return tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), -1))) as tf.Scalar;
 }
 
