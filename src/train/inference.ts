@@ -158,9 +158,12 @@ export async function forwardOne(
   return { row: Float32Array.from(row), tokens: split.lengths[0]!, ms };
 }
 
+/** Untimed batch-1 passes before timing: kernels compile on first use (seconds on SwiftShader). */
+export const WARMUP_RUNS = 3;
+
 /**
- * Batch-1 latency: one untimed warm-up pass (kernels compile on first use), then `runs` timed
- * passes cycling over the first dev examples.
+ * Batch-1 latency: WARMUP_RUNS untimed passes, then `runs` timed passes cycling over the first
+ * dev examples.
  */
 export async function measureLatency(
   m: LoadedCheckpoint,
@@ -169,7 +172,7 @@ export async function measureLatency(
 ): Promise<{ median: number; runs: number[] }> {
   const pool = examples.slice(0, Math.max(1, Math.min(runs, examples.length)));
   if (pool.length === 0) throw new CheckpointError('no examples to time');
-  await forwardOne(m, pool[0]!);
+  for (let i = 0; i < WARMUP_RUNS; i++) await forwardOne(m, pool[i % pool.length]!);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push((await forwardOne(m, pool[i % pool.length]!)).ms);
   return { median: median(times), runs: times };

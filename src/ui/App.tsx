@@ -4,8 +4,10 @@
 import { BackendBadge } from './components/BackendBadge';
 import { DemoBar } from './demo/DemoBar';
 import { LossChart, MetricChart } from './panels/charts';
+import { ComparePanel } from './panels/ComparePanel';
 import { ConfigPanel } from './panels/ConfigPanel';
 import { RunPanel } from './panels/RunPanel';
+import { RunsPanel } from './panels/RunsPanel';
 import { TaskPanel } from './panels/TaskPanel';
 
 /** The whole app. */
@@ -42,6 +44,10 @@ export function App() {
           <MetricChart />
         </div>
       </main>
+      <div className="library">
+        <RunsPanel />
+        <ComparePanel />
+      </div>
     </div>
   );
 }

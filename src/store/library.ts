@@ -1,0 +1,467 @@
+// The page's library of saved runs (IndexedDB through src/storage): the run list and storage used,
+// delete / export / import, the checkpoints picked for comparison, and the comparison and typed
+// inference the worker computes for them (requests and answers through the bridge). Its own small
+// zustand store, beside the app store: it outlives runs, and the current run's slices never read
+// it. Built over injected storage, bridge and task registry, so tests drive it in Node.
+import { useStore } from 'zustand';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { Example } from '../data';
+import {
+  PROTOCOL_VERSION,
+  type CheckpointEvaluation,
+  type CheckpointPrediction,
+  type FromWorker,
+  type ToWorker,
+} from '../protocol';
+import {
+  checkpointToSafetensors,
+  metricsToCsv,
+  runExportToJson,
+  type RunRecord,
+  type RunStorage,
+  type StorageUsage,
+} from '../storage';
+import type { AppStore } from './index';
+import { initialMetricsSlice, withBatch } from './slices/metrics';
+import type { TaskRegistry } from './task-registry';
+
+/** One dev example on which the compared checkpoints do not all agree. */
+export interface Disagreement {
+  /** Index in the dev split. */
+  index: number;
+  a: string;
+  b?: string;
+  gold: number;
+  /** Predicted class per compared checkpoint (the order of `compare.results` that are ok). */
+  predictions: number[];
+  /** Probability of each prediction. */
+  confidence: number[];
+}
+
+export interface CompareState {
+  status: 'idle' | 'running' | 'done' | 'failed';
+  requestId: string | null;
+  /** 'evaluating … (2 of 3)' while running. */
+  progress: string | null;
+  keys: string[];
+  results: CheckpointEvaluation[];
+  /** Dev examples where the successful results disagree (classification only). */
+  disagreements: Disagreement[];
+  /** Dev examples compared. */
+  devSize: number;
+  error: string | null;
+}
+
+export interface PredictState {
+  text: string;
+  status: 'idle' | 'running' | 'done' | 'failed';
+  requestId: string | null;
+  results: CheckpointPrediction[];
+  error: string | null;
+}
+
+export interface LibraryState {
+  /** 'unavailable' when IndexedDB cannot be opened (private mode, blocked): `error` says why. */
+  status: 'loading' | 'ready' | 'unavailable';
+  runs: RunRecord[];
+  unreadable: { id: string; message: string }[];
+  usage: StorageUsage | null;
+  /** The last failed library action (delete, export, import) or storage report, shown as is. */
+  error: string | null;
+  /** The last successful import, for a short confirmation. */
+  notice: string | null;
+  /** The saved run whose curves the charts show after a reload (until a new run starts). */
+  restoredRunId: string | null;
+  /** Checkpoint keys picked for comparison and typed inference, in picking order. */
+  selected: string[];
+  compare: CompareState;
+  predict: PredictState;
+}
+
+export const initialCompare: CompareState = {
+  status: 'idle',
+  requestId: null,
+  progress: null,
+  keys: [],
+  results: [],
+  disagreements: [],
+  devSize: 0,
+  error: null,
+};
+
+export const initialLibraryState: LibraryState = {
+  status: 'loading',
+  runs: [],
+  unreadable: [],
+  usage: null,
+  error: null,
+  notice: null,
+  restoredRunId: null,
+  selected: [],
+  compare: initialCompare,
+  predict: { text: '', status: 'idle', requestId: null, results: [], error: null },
+};
+
+export type LibraryStore = StoreApi<LibraryState>;
+
+/** What the library needs of the worker bridge. */
+export interface LibraryBridge {
+  subscribe(fn: (msg: FromWorker) => void): () => void;
+  request(message: Extract<ToWorker, { type: 'compare' | 'predict' }>): void;
+}
+
+/** A file to download: its name, MIME type and contents. */
+export interface Download {
+  name: string;
+  type: string;
+  data: Uint8Array | string;
+}
+
+/** Batch-1 forward passes timed per checkpoint when comparing. */
+export const LATENCY_RUNS = 15;
+/** Milliseconds the text box waits after the last keystroke before asking the worker. */
+export const PREDICT_DEBOUNCE_MS = 250;
+
+/**
+ * Dev examples on which the ok results' predictions differ (pure). `rows` is the dev split the
+ * comparison ran on.
+ */
+export function findDisagreements(
+  results: readonly CheckpointEvaluation[],
+  rows: readonly Example[],
+): Disagreement[] {
+  const ok = results.flatMap((r) => (r.ok && r.kind === 'classification' ? [r] : []));
+  if (ok.length < 2) return [];
+  const out: Disagreement[] = [];
+  rows.forEach((ex, i) => {
+    const predictions = ok.map((r) => r.predictions[i]!);
+    if (predictions.every((p) => p === predictions[0])) return;
+    out.push({
+      index: i,
+      a: ex.a,
+      ...(ex.b !== undefined ? { b: ex.b } : {}),
+      gold: ex.label,
+      predictions,
+      confidence: ok.map((r) => r.confidence[i]!),
+    });
+  });
+  return out;
+}
+
+/** Share of examples on which two prediction lists agree (pure). */
+export function agreement(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  if (n === 0) return NaN;
+  let same = 0;
+  for (let i = 0; i < n; i++) if (a[i] === b[i]) same++;
+  return same / n;
+}
+
+/** A file name made of a run's name: letters, digits, '-', '_' and '.' only. */
+export function fileStem(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export interface LibraryActions {
+  /** Opens storage once: marks runs a closed tab left running, lists runs, restores the curves. */
+  start(): Promise<void>;
+  refresh(): Promise<void>;
+  deleteRun(id: string): Promise<boolean>;
+  toggle(key: string, on: boolean): void;
+  compare(): boolean;
+  /** Sets the typed text; the worker is asked after PREDICT_DEBOUNCE_MS without typing. */
+  type(text: string): void;
+  exportCheckpoint(key: string): Promise<Download | null>;
+  exportRunJson(id: string): Promise<Download | null>;
+  exportMetricsCsv(id: string): Promise<Download | null>;
+  /** Imports a run JSON (ours) or a checkpoint (.safetensors); true on success. */
+  importFile(file: {
+    name: string;
+    text(): Promise<string>;
+    arrayBuffer(): Promise<ArrayBuffer>;
+  }): Promise<boolean>;
+  dismissError(): void;
+}
+
+/** The library's actions over its store, storage, the bridge, the task registry and app store. */
+export function createLibrary(deps: {
+  store: LibraryStore;
+  app: AppStore;
+  bridge: LibraryBridge;
+  registry: TaskRegistry;
+  openStorage(): Promise<RunStorage>;
+  /** setTimeout / clearTimeout (injected so tests control the debounce). */
+  timers?: { set(fn: () => void, ms: number): unknown; clear(handle: unknown): void };
+}): LibraryActions {
+  const { store, app, bridge, registry } = deps;
+  const timers = deps.timers ?? {
+    set: (fn: () => void, ms: number) => setTimeout(fn, ms),
+    clear: (h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  };
+  let storage: RunStorage | null = null;
+  let started: Promise<void> | null = null;
+  let seq = 0;
+  let debounce: unknown = null;
+  let compareRows: Example[] = [];
+  const requestId = (kind: string) => `${kind}-${Date.now().toString(36)}-${++seq}`;
+  const set = (patch: Partial<LibraryState>) => store.setState(patch);
+  const fail = (e: unknown) => set({ error: errorText(e), notice: null });
+
+  const refresh = async (): Promise<void> => {
+    if (!storage) return;
+    try {
+      const [{ runs, unreadable }, usage] = await Promise.all([
+        storage.listRuns(),
+        storage.usage(),
+      ]);
+      const keys = new Set(runs.flatMap((r) => r.checkpoints.map((c) => c.key)));
+      set({
+        runs,
+        unreadable,
+        usage,
+        selected: store.getState().selected.filter((k) => keys.has(k)),
+      });
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  /** The newest run with metrics goes into the (empty, idle) charts. */
+  const restoreCurves = async (runs: readonly RunRecord[]): Promise<void> => {
+    const last = runs.find((r) => r.metrics.trainPoints + r.metrics.evalPoints > 0);
+    if (!storage || !last) return;
+    const { train, evals } = await storage.readMetrics(last.id);
+    const s = app.getState();
+    if (s.run.phase !== 'idle' || s.metrics.loss.seen > 0) return; // a run started meanwhile
+    app.setState({ metrics: withBatch(initialMetricsSlice, train, evals) });
+    set({ restoredRunId: last.id });
+  };
+
+  const onMessage = (msg: FromWorker): void => {
+    const { compare, predict } = store.getState();
+    switch (msg.type) {
+      case 'stored':
+        if (msg.error) set({ error: msg.error });
+        if (msg.what === 'run') set({ restoredRunId: null });
+        void refresh();
+        return;
+      case 'compareProgress':
+        if (msg.requestId !== compare.requestId) return;
+        set({
+          compare: { ...compare, progress: `${msg.detail} (${msg.done + 1} of ${msg.total})` },
+        });
+        return;
+      case 'compared':
+        if (msg.requestId !== compare.requestId) return;
+        set({
+          compare: {
+            ...compare,
+            status: 'done',
+            progress: null,
+            results: msg.results,
+            disagreements: findDisagreements(msg.results, compareRows),
+            devSize: compareRows.length,
+          },
+        });
+        return;
+      case 'predicted':
+        if (msg.requestId !== predict.requestId) return;
+        set({ predict: { ...predict, status: 'done', results: msg.results, error: null } });
+        return;
+      case 'requestError':
+        if (msg.requestId === compare.requestId) {
+          set({ compare: { ...compare, status: 'failed', progress: null, error: msg.message } });
+        } else if (msg.requestId === predict.requestId) {
+          set({ predict: { ...predict, status: 'failed', error: msg.message } });
+        }
+        return;
+      default:
+        return;
+    }
+  };
+
+  const predictNow = (): void => {
+    const { predict, selected } = store.getState();
+    if (predict.text.trim() === '' || selected.length === 0) {
+      set({ predict: { ...predict, status: 'idle', requestId: null, results: [], error: null } });
+      return;
+    }
+    const id = requestId('predict');
+    set({ predict: { ...predict, status: 'running', requestId: id, error: null } });
+    // A pair task reads "first sentence ||| second sentence".
+    const [a, b] = predict.text.split('|||').map((s) => s.trim());
+    bridge.request({
+      type: 'predict',
+      version: PROTOCOL_VERSION,
+      requestId: id,
+      keys: [...selected],
+      a: a ?? '',
+      ...(b !== undefined ? { b } : {}),
+    });
+  };
+
+  const schedulePredict = (): void => {
+    if (debounce !== null) timers.clear(debounce);
+    debounce = timers.set(() => {
+      debounce = null;
+      predictNow();
+    }, PREDICT_DEBOUNCE_MS);
+  };
+
+  const withStorage = async <T>(what: (s: RunStorage) => Promise<T>): Promise<T | null> => {
+    if (!storage) {
+      fail(store.getState().error ?? 'browser storage is not available');
+      return null;
+    }
+    try {
+      return await what(storage);
+    } catch (e) {
+      fail(e);
+      return null;
+    }
+  };
+
+  const runName = (id: string): string =>
+    fileStem(store.getState().runs.find((r) => r.id === id)?.config.name ?? id);
+
+  return {
+    start() {
+      started ??= (async () => {
+        bridge.subscribe(onMessage);
+        try {
+          storage = await deps.openStorage();
+        } catch (e) {
+          set({ status: 'unavailable', error: `Saved runs are unavailable: ${errorText(e)}` });
+          return;
+        }
+        try {
+          await storage.markInterrupted();
+          await refresh();
+          set({ status: 'ready' });
+          await restoreCurves(store.getState().runs);
+        } catch (e) {
+          set({ status: 'ready' });
+          fail(e);
+        }
+      })();
+      return started;
+    },
+    refresh,
+    async deleteRun(id) {
+      const ok = await withStorage(async (s) => {
+        await s.deleteRun(id);
+        return true;
+      });
+      if (ok) {
+        if (store.getState().restoredRunId === id) {
+          app.setState({ metrics: initialMetricsSlice });
+          set({ restoredRunId: null });
+        }
+        await refresh();
+      }
+      return ok === true;
+    },
+    toggle(key, on) {
+      const { selected } = store.getState();
+      const next = on
+        ? [...selected.filter((k) => k !== key), key]
+        : selected.filter((k) => k !== key);
+      set({ selected: next });
+      if (store.getState().predict.text.trim() !== '') schedulePredict();
+    },
+    compare() {
+      const { selected, compare } = store.getState();
+      if (selected.length < 2) {
+        set({ compare: { ...compare, error: 'pick two or more checkpoints to compare' } });
+        return false;
+      }
+      const data = registry.get();
+      if (!data) {
+        set({ compare: { ...compare, error: 'load the task the checkpoints were trained on' } });
+        return false;
+      }
+      compareRows = data.dev;
+      const id = requestId('compare');
+      set({
+        compare: {
+          ...initialCompare,
+          status: 'running',
+          requestId: id,
+          keys: [...selected],
+          progress: 'starting…',
+        },
+      });
+      bridge.request({
+        type: 'compare',
+        version: PROTOCOL_VERSION,
+        requestId: id,
+        keys: [...selected],
+        data: { ...data, train: [] }, // only the dev split is evaluated
+        latencyRuns: LATENCY_RUNS,
+      });
+      return true;
+    },
+    type(text) {
+      set({ predict: { ...store.getState().predict, text } });
+      schedulePredict();
+    },
+    exportCheckpoint: (key) =>
+      withStorage(async (s) => {
+        const r = await s.loadCheckpoint(key);
+        if (!r) throw new Error(`no checkpoint ${key}`);
+        return {
+          name: `${runName(r.runId)}-step-${r.step}${r.role === 'teacher' ? '-teacher' : ''}.safetensors`,
+          type: 'application/octet-stream',
+          data: checkpointToSafetensors(r),
+        };
+      }),
+    exportRunJson: (id) =>
+      withStorage(async (s) => ({
+        name: `${runName(id)}.run.json`,
+        type: 'application/json',
+        data: runExportToJson(await s.exportRun(id)),
+      })),
+    exportMetricsCsv: (id) =>
+      withStorage(async (s) => {
+        const { train, evals } = await s.readMetrics(id);
+        return {
+          name: `${runName(id)}.metrics.csv`,
+          type: 'text/csv',
+          data: metricsToCsv(train, evals),
+        };
+      }),
+    async importFile(file) {
+      const ok = await withStorage(async (s) => {
+        if (file.name.toLowerCase().endsWith('.safetensors')) {
+          const { run, notes } = await s.importSafetensors(
+            new Uint8Array(await file.arrayBuffer()),
+            file.name,
+          );
+          const more = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+          set({ error: null, notice: `Imported ${file.name} as run '${run.config.name}'${more}` });
+        } else {
+          const run = await s.importRunJson(await file.text(), file.name);
+          set({ error: null, notice: `Imported run '${run.config.name}' from ${file.name}` });
+        }
+        return true;
+      });
+      if (ok) await refresh();
+      return ok === true;
+    },
+    dismissError: () => set({ error: null, notice: null }),
+  };
+}
+
+/** Subscribes a component to one value of a library store; keep selectors narrow. */
+export function useLibraryStore<T>(store: LibraryStore, selector: (s: LibraryState) => T): T {
+  return useStore(store, selector);
+}
+
+/** A new library store. */
+export function createLibraryStore(): LibraryStore {
+  return createStore<LibraryState>()(() => initialLibraryState);
+}
