@@ -169,6 +169,35 @@ describe('worker handler: saved runs', () => {
     storage.close();
   });
 
+  it('saves the best checkpoint as soon as it is found, while the run still trains', async () => {
+    const s = setup();
+    await s.handle({
+      type: 'start',
+      version: PROTOCOL_VERSION,
+      runId: 'long',
+      config: config(400, 3),
+      data: data(),
+    });
+    await s.waitFor('stored', (m) => m.runId === 'long' && m.what === 'checkpoint');
+    const storage = await s.open();
+    const run = (await storage.getRun('long'))!;
+    expect(run.status).toBe('running');
+    const best = run.checkpoints.filter((m) => m.label === 'best');
+    expect(best.length).toBeGreaterThanOrEqual(1);
+    const record = (await storage.loadCheckpoint(best[0]!.key))!;
+    expect(record.tokenizer?.vocab.length).toBeGreaterThan(5);
+    expect(record.metricsSummary.best?.step).toBe(record.step);
+    await s.handle({ type: 'stop', runId: 'long' });
+    const done = await s.waitFor('done', (m) => m.runId === 'long');
+    await s.waitFor('stored', (m) => m.runId === 'long' && m.what === 'status');
+    const after = (await storage.getRun('long'))!;
+    expect(after.status).toBe('stopped');
+    // One best (stale ones deleted) at the loop's best step.
+    const bests = after.checkpoints.filter((m) => m.label?.startsWith('best'));
+    expect(bests.map((m) => m.step)).toEqual([done.best!.step]);
+    storage.close();
+  });
+
   it("compares saved checkpoints on the dev split: the run's own metrics, confusion, latency", async () => {
     const s = setup();
     const doneA = await train(s, 'run-a', 10, 1);

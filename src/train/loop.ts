@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { stageClock } from '../config/kd-schedules';
 import type { BackendName, RunConfig } from '../config/run-config';
 import { epochBatches, evalBatches, makeBatch, type BatchArrays } from '../data/batcher';
+import type { WordPieceTokenizer } from '../data/tokenizer';
 import type { TaskData } from '../data/types';
 import {
   applyLabelNoise,
@@ -81,6 +82,15 @@ export interface LoopOptions {
    * so both can be saved. One readback per parameter, only when they differ from the best.
    */
   keepFinal?: boolean;
+  /**
+   * Called with each new best evaluation (per stage, as the kept checkpoint) and its weights read
+   * back to the CPU; awaited before training goes on.
+   */
+  onNewBest?(
+    point: EvalPoint,
+    weights: Map<string, ParamArray>,
+    tokenizer: WordPieceTokenizer,
+  ): Promise<void> | void;
 }
 
 export interface TrainResult {
@@ -478,12 +488,17 @@ export async function runTraining(
         : stages[stage]!.name;
     }
     evals.push(point);
-    if (kept.best === null || point.main > kept.best.main) {
+    const newBest = kept.best === null || point.main > kept.best.main;
+    if (newBest) {
       kept.best = point;
       kept.weights?.forEach((w) => w.dispose());
       kept.weights = params.snapshot();
     }
     hooks.evaluated?.(point);
+    // The caller saves it now, so a closed tab keeps the best so far (one readback per parameter).
+    if (newBest && opts.onNewBest) {
+      await opts.onNewBest(point, await params.toArrays(), tokenizer);
+    }
   };
 
   /** Enters stage k: maybe restore the previous stage's best, then a fresh best (and optimiser). */

@@ -31,6 +31,14 @@ export interface RunOutcomeToSave {
   task: TaskSpec;
 }
 
+/** What every checkpoint of a run carries besides its weights. */
+export interface CheckpointExtras {
+  tokenizer: StoredTokenizer;
+  task: TaskSpec;
+  /** Latest training loss, if known. */
+  lastLoss: number | null;
+}
+
 /** Checkpoint labels: the run's best, its last step, or both at once. */
 export type CheckpointLabel = 'best' | 'final' | 'best+final';
 
@@ -97,6 +105,39 @@ export class RunRecorder {
       .catch((err: unknown) => this.report('run', err));
   }
 
+  /**
+   * Queues a save of a new best checkpoint found during training (label 'best'), then deletes the
+   * previous one: after a closed tab the run keeps its best so far. Returns once the write is
+   * queued; the arrays are not read again by the caller.
+   */
+  best(point: EvalPoint, weights: Map<string, ParamArray>, extra: CheckpointExtras): void {
+    const stored = weightsFromArrays(weights);
+    this.chain = this.chain
+      .then(async () => {
+        const meta = await this.storage.saveCheckpoint({
+          runId: this.runId,
+          step: point.step,
+          label: 'best',
+          weights: stored,
+          metricsSummary: { trainLoss: extra.lastLoss, dev: point, best: point },
+          tokenizer: extra.tokenizer,
+          task: extra.task,
+        });
+        await this.dropStaleBest(meta.key);
+        this.post({ type: 'stored', runId: this.runId, what: 'checkpoint' });
+      })
+      .catch((err: unknown) => this.report('checkpoint', err));
+  }
+
+  private bestKey: string | null = null;
+
+  /** Deletes the previous best checkpoint once a new one (at `key`) has landed. */
+  private async dropStaleBest(key: string): Promise<void> {
+    const old = this.bestKey;
+    this.bestKey = key;
+    if (old !== null && old !== key) await this.storage.deleteCheckpoint(old);
+  }
+
   /** Every queued write has landed (or failed). */
   flushed(): Promise<void> {
     return this.chain;
@@ -118,13 +159,15 @@ export class RunRecorder {
     try {
       if (o.best) {
         const same = o.finalWeights === null && o.best.step === o.finalStep;
-        await this.storage.saveCheckpoint({
+        // Rewrites the best saved during training (same key), or saves it if that write failed.
+        const meta = await this.storage.saveCheckpoint({
           ...common,
           step: o.best.step,
           label: same ? 'best+final' : 'best',
           weights: weightsFromArrays(o.bestWeights),
           metricsSummary: summary(o.best),
         });
+        await this.dropStaleBest(meta.key);
         if (!same) {
           await this.storage.saveCheckpoint({
             ...common,

@@ -5,6 +5,8 @@ import type { BackendInfo, FromWorker, ToWorker, TrainPoint, EvalPoint } from '.
 import { PROTOCOL_VERSION, assertNever } from '../protocol';
 import type { BackendName, BackendPref } from '../config/run-config';
 import { validateRunConfig } from '../config/validate';
+import type { WordPieceTokenizer } from '../data/tokenizer';
+import type { ParamArray } from '../model';
 import type { RunStorage } from '../storage';
 import { RunControl } from './control';
 import { runTraining, TrainingError } from './loop';
@@ -88,6 +90,7 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
     const name = backend.name;
     const backendLabel = backend.adapter ? `${name} (${backend.adapter})` : name;
     let preparedYet = false;
+    let lastLoss: number | null = null;
     const done = (async () => {
       applyDeterminism(name, config.train.deterministic);
       const recorder = env.openStorage
@@ -105,6 +108,20 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
           backend: name,
           control,
           keepFinal: recorder !== null,
+          ...(recorder
+            ? {
+                onNewBest: (
+                  point: EvalPoint,
+                  weights: Map<string, ParamArray>,
+                  tokenizer: WordPieceTokenizer,
+                ) =>
+                  recorder.best(point, weights, {
+                    tokenizer: { vocab: [...tokenizer.vocab], lowercase: tokenizer.lowercase },
+                    task: data.spec,
+                    lastLoss,
+                  }),
+              }
+            : {}),
           hooks: {
             phase: (phase, detail) =>
               env.post(
@@ -114,7 +131,10 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
               preparedYet = true;
               env.post({ type: 'prepared', runId, info });
             },
-            train: (points) => pendingTrain.push(...points),
+            train: (points) => {
+              pendingTrain.push(...points);
+              lastLoss = points[points.length - 1]?.loss ?? lastLoss;
+            },
             evaluated: (point) => pendingEvals.push(point),
             progress: (progress) => {
               const train = pendingTrain.splice(0);
