@@ -32,14 +32,14 @@ async function trainRun(steps: number, evalEvery: number, seed: number): Promise
   const done = await app.waitFor(
     `run of ${steps} steps done`,
     (s) => s.phase === 'done' || s.phase === 'failed',
-    240_000,
+    420_000, // the first step compiles every kernel: minutes on a loaded SwiftShader machine
   );
   expect(done.runError).toBeNull();
   expect(done.lossCount).toBe(steps);
 }
 
 test('saves two runs, lists them after a reload, compares them and runs typed text', async () => {
-  test.setTimeout(600_000);
+  test.setTimeout(1_200_000);
   expect(await app.backendName()).toBe('webgpu');
   await app.loadFiles(easyTaskFiles(), 'own');
   await expect(app.byTestId('task.rows.train')).toHaveText('128');

@@ -198,6 +198,48 @@ describe('worker handler: saved runs', () => {
     storage.close();
   });
 
+  it("saves a KD run's trained teacher as a checkpoint that compares like its dev result", async () => {
+    const s = setup();
+    const c = config(6, 4);
+    c.kd = {
+      method: { kind: 'vanilla', temperature: 2, alpha: 0.5 },
+      teacher: {
+        source: 'train',
+        model: { ...c.model, layers: 2 },
+        train: { ...c.train, steps: 6 },
+        footprintEvery: 0,
+      },
+    };
+    await s.handle({
+      type: 'start',
+      version: PROTOCOL_VERSION,
+      runId: 'kd',
+      config: c,
+      data: data(),
+    });
+    await s.waitFor('stored', (m) => m.runId === 'kd' && m.what === 'status');
+    const prepared = await s.waitFor('prepared', (m) => m.runId === 'kd');
+    const teacherDev = prepared.info.teacher!.dev!;
+    const storage = await s.open();
+    const run = (await storage.getRun('kd'))!;
+    const teacher = run.checkpoints.find((m) => m.role === 'teacher')!;
+    expect(teacher.key).toBe(`kd/kd/teacher/step-${teacherDev.step}`);
+    expect(teacher.metricsSummary.best).toEqual(teacherDev);
+    await s.handle({
+      type: 'compare',
+      version: PROTOCOL_VERSION,
+      requestId: 't',
+      keys: [teacher.key],
+      data: data(),
+      latencyRuns: 1,
+    });
+    const [r] = (await s.waitFor('compared', (m) => m.requestId === 't')).results;
+    if (!r?.ok) throw new Error(JSON.stringify(r));
+    expect(r.main).toBeCloseTo(teacherDev.main, 6);
+    expect(r.loss).toBeCloseTo(teacherDev.loss, 4);
+    storage.close();
+  });
+
   it("compares saved checkpoints on the dev split: the run's own metrics, confusion, latency", async () => {
     const s = setup();
     const doneA = await train(s, 'run-a', 10, 1);

@@ -91,6 +91,16 @@ export interface LoopOptions {
     weights: Map<string, ParamArray>,
     tokenizer: WordPieceTokenizer,
   ): Promise<void> | void;
+  /**
+   * Called once with the weights of a single teacher this loop trained (kd.teacher source
+   * 'train'), its best step and dev evaluation; awaited before the student trains.
+   */
+  onTeacher?(
+    step: number,
+    dev: EvalPoint | null,
+    weights: Map<string, ParamArray>,
+    tokenizer: WordPieceTokenizer,
+  ): Promise<void> | void;
 }
 
 export interface TrainResult {
@@ -312,6 +322,12 @@ export async function runTraining(
           dev.labels,
         );
         teacher.dev = { step: 0, loss: r.loss, metrics: r.metrics, main: r.main };
+      }
+      const ref = config.kd?.teacher;
+      if (ownsTeacher && opts.onTeacher && ref?.source === 'train' && (ref.ensemble ?? 1) === 1) {
+        // A teacher trained here is a checkpoint too (its best weights, as the loop keeps them).
+        const step = teacher.dev?.step ?? ref.train.steps;
+        await opts.onTeacher(step, teacher.dev, await teacher.model.params.toArrays(), tokenizer);
       }
       if (needsTeacher(spec)) teacherLogits = await cachedLogits(teacher, train, B, buckets, pad);
     }

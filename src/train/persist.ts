@@ -129,6 +129,31 @@ export class RunRecorder {
       .catch((err: unknown) => this.report('checkpoint', err));
   }
 
+  /** Queues a save of the run's trained teacher (role 'teacher', label 'best'). */
+  teacher(
+    step: number,
+    dev: EvalPoint | null,
+    weights: Map<string, ParamArray>,
+    extra: CheckpointExtras,
+  ): void {
+    const stored = weightsFromArrays(weights);
+    this.chain = this.chain
+      .then(async () => {
+        await this.storage.saveCheckpoint({
+          runId: this.runId,
+          step,
+          role: 'teacher',
+          label: 'best',
+          weights: stored,
+          metricsSummary: { trainLoss: null, dev, best: dev },
+          tokenizer: extra.tokenizer,
+          task: extra.task,
+        });
+        this.post({ type: 'stored', runId: this.runId, what: 'checkpoint' });
+      })
+      .catch((err: unknown) => this.report('checkpoint', err));
+  }
+
   private bestKey: string | null = null;
 
   /** Deletes the previous best checkpoint once a new one (at `key`) has landed. */

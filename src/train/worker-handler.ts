@@ -120,6 +120,17 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
                     task: data.spec,
                     lastLoss,
                   }),
+                onTeacher: (
+                  step: number,
+                  dev: EvalPoint | null,
+                  weights: Map<string, ParamArray>,
+                  tokenizer: WordPieceTokenizer,
+                ) =>
+                  recorder.teacher(step, dev, weights, {
+                    tokenizer: { vocab: [...tokenizer.vocab], lowercase: tokenizer.lowercase },
+                    task: data.spec,
+                    lastLoss: null,
+                  }),
               }
             : {}),
           hooks: {

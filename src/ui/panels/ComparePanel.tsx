@@ -19,7 +19,9 @@ type OkEval = Extract<CheckpointEvaluation, { ok: true }>;
 function checkpointName(runs: readonly RunRecord[], key: string): string {
   for (const r of runs) {
     const c = r.checkpoints.find((m) => m.key === key);
-    if (c) return `${r.config.name} · ${c.label ?? 'checkpoint'} · step ${c.step}`;
+    if (!c) continue;
+    const role = c.role === 'teacher' ? 'teacher ' : '';
+    return `${r.config.name} · ${role}${c.label ?? 'checkpoint'} · step ${c.step}`;
   }
   return key;
 }
