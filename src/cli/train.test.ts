@@ -42,6 +42,29 @@ describe('train CLI', () => {
     expect(run(['--kd', 'nope']).stderr).toMatch(/--kd: unknown method preset 'nope'/);
   });
 
+  it('distils a KroneckerBERT preset with --student and --kd kronecker (teacher of its shape)', () => {
+    const { status, lines, stderr } = run([
+      '--steps', '4', '--batch', '8', '--eval-every', '2', '--log-every', '1', '--max-train', '100', '--max-len', '16',
+      '--kd', 'kronecker', '--student', 'kron-mini-8x', '--teacher-steps', '2',
+      // kron-mini-8x's factors on a 1-layer, width-128 shape (its own 4×256 is slow on a CPU).
+      '--layers', '1', '--hidden', '128', '--intermediate', '256',
+    ]);
+    expect([status, stderr.split('\n').filter((l) => l.startsWith('train:'))]).toEqual([0, []]);
+    const config = lines.find((l) => l.event === 'config')!['config'] as {
+      model: { layers: number; hidden: number };
+      student: { kind: string; init: string };
+      kd: { method: { kind: string }; teacher: { model: { layers: number; hidden: number } } };
+    };
+    expect(config.student).toMatchObject({ kind: 'kron-bert', init: 'nkp' });
+    expect([config.model.layers, config.model.hidden]).toEqual([1, 128]);
+    expect(config.kd.teacher.model).toMatchObject({ layers: 1, hidden: 128, intermediate: 256 });
+    const train = lines.filter((l) => l.event === 'train');
+    expect(train.map((l) => l['stage'])).toEqual(['intermediate', 'intermediate', 'task', 'task']);
+    expect(Object.keys(train[0]!['terms'] as object)).toEqual(['emb', 'hidden', 'att']);
+    expect(Object.keys(train[3]!['terms'] as object)).toEqual(['emb', 'hidden', 'att', 'logit', 'ce']);
+    expect(run(['--student', 'nope']).stderr).toMatch(/--student: unknown KroneckerBERT preset 'nope'/);
+  });
+
   it('MLM pre-trains the model on the training text first with --mlm-steps', () => {
     const { status, lines, stderr } = run([
       '--preset', 'tiny-L1-H32', '--steps', '2', '--batch', '8', '--eval-every', '2', '--max-train', '100', '--mlm-steps', '20',

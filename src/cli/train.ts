@@ -2,6 +2,7 @@
 // with the same core as the browser worker and prints JSON lines (prepared, train, eval, done).
 import { writeFileSync } from 'node:fs';
 import { modelPreset } from '../config/presets';
+import { KRON_PRESETS, kronPresetSpec } from '../config/student';
 import type { BackendName, RunConfig } from '../config/run-config';
 import { isMethodPreset, METHOD_PRESETS, methodPreset } from '../kd';
 import { pretrainMlm, runTraining } from '../train/loop';
@@ -21,7 +22,14 @@ const EXTRA = {
   'log-every': { type: 'string', help: 'print every Nth step (default 10)' },
   out: { type: 'string', help: 'write the final summary JSON to this file' },
   kd: { type: 'string', help: 'distil with a method preset (src/kd/presets.ts), e.g. vanilla' },
-  'teacher-preset': { type: 'string', help: 'teacher architecture preset (default bert-L4-H128)' },
+  student: {
+    type: 'string',
+    help: 'KroneckerBERT student preset (e.g. kron-mini-4x), NKP-initialised from a teacher of the model shape; --preset defaults to its teacher shape',
+  },
+  'teacher-preset': {
+    type: 'string',
+    help: 'teacher architecture preset (default bert-L4-H128; with --student, the model shape)',
+  },
   'teacher-steps': { type: 'string', help: "teacher's training steps (default 2x --steps)" },
   'teacher-lr': { type: 'string', help: "teacher's peak learning rate (default --lr)" },
   'teacher-mlm-steps': {
@@ -48,8 +56,15 @@ function kdFromFlags(config: RunConfig, str: (k: string) => string | undefined):
       `--kd: unknown method preset '${name}'; one of ${Object.keys(METHOD_PRESETS).join(', ')}`,
     );
   }
-  const presetName = str('teacher-preset') ?? 'bert-L4-H128';
-  const model = modelPreset(presetName);
+  // A KroneckerBERT keeps its teacher's shape: by default the teacher is the run's dense model.
+  const kron = config.student?.kind === 'kron-bert';
+  const presetName = str('teacher-preset');
+  const model =
+    presetName !== undefined
+      ? modelPreset(presetName)
+      : kron
+        ? { ...config.model }
+        : modelPreset('bert-L4-H128');
   if (!model) throw new Error(`--teacher-preset: unknown preset '${presetName}'`);
   const num = (flag: string, fallback: number) => {
     const v = str(flag);
@@ -90,7 +105,20 @@ async function main(): Promise<void> {
     return;
   }
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  // --student: a KroneckerBERT preset; its teacher's shape is the model's unless --preset is given
+  // (shape flags such as --layers still override it).
+  const studentName = str('student');
+  const studentSpec = studentName === undefined ? undefined : kronPresetSpec(studentName);
+  if (studentName !== undefined && !studentSpec) {
+    throw new Error(
+      `--student: unknown KroneckerBERT preset '${studentName}'; one of ${Object.keys(KRON_PRESETS).join(', ')}`,
+    );
+  }
+  if (studentName !== undefined && values['preset'] === undefined) {
+    values['preset'] = KRON_PRESETS[studentName]!.teacher;
+  }
   const built = buildConfig(values, str('config'));
+  if (studentSpec) built.student = studentSpec;
   built.kd = kdFromFlags(built, str);
   const config = parseRunConfig(built);
   const task = str('task') ?? 'embedded';
