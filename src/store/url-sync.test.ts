@@ -3,7 +3,7 @@
 // replaceState, so the address decodes back to what the store holds.
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../config/defaults';
-import { demoPresetRuns } from '../config/demo-presets';
+import { DEMO_PRESET_NAMES, demoPresetRuns } from '../config/demo-presets';
 import type { RunConfig } from '../config/run-config';
 import { createAppStore, type AppStore } from './index';
 import { configSlice, withTrain } from './slices/config';
@@ -132,6 +132,24 @@ describe('urlForState', () => {
       expect(back.problems).toEqual([]);
       expect(back.config).toEqual(config);
       expect(back.demo).toMatchObject({ presenter: true, theme: 'dark' });
+    }
+  });
+
+  it('every demo preset run and a URL task come back whole from their full address', () => {
+    const urlTask: RunConfig = {
+      ...defaultRunConfig(),
+      task: {
+        source: 'url',
+        task: 'own',
+        trainUrl: 'http://127.0.0.1:4173/__regress/easy_train.tsv',
+        devUrl: 'http://127.0.0.1:4173/__regress/easy_dev.tsv',
+      },
+    };
+    const all = [urlTask, ...DEMO_PRESET_NAMES.flatMap((n) => demoPresetRuns(n))];
+    for (const config of all) {
+      const back = setupFromSearch(urlForState(config, initialDemoSlice)!.toString());
+      expect(back.problems).toEqual([]);
+      expect(back.config).toEqual(config);
     }
   });
 
