@@ -469,7 +469,7 @@ export type Theme = 'light' | 'dark';
 
 /** Page settings for talks, outside RunConfig. */
 export interface DemoFlags {
-  /** A DEMO_PRESETS name: the page queues its runs. */
+  /** A DEMO_PRESETS name: the page loads run `run` of its queue (runsOfUrlState gives them all). */
   preset: string | null;
   /** Which run of the preset's queue the page loads first, 1-based (1 without a preset). */
   run: number;
