@@ -230,6 +230,12 @@ export async function mlmPretrain(o: {
   return losses;
 }
 
+/** The MLM head of MLM-pretrained weights (`cls.predictions.*`; the decoder is tied to E). */
+export async function mlmHeadWeights(params: Params): Promise<Map<string, ParamArray>> {
+  const all = await params.toArrays();
+  return new Map([...all].filter(([name]) => MLM_HEAD_NAMES.includes(name)));
+}
+
 /** The encoder part of MLM-pretrained weights (what fine-tuning starts from; head and pooler out). */
 export async function encoderWeights(params: Params): Promise<Map<string, ParamArray>> {
   const all = await params.toArrays();

@@ -33,6 +33,12 @@ export interface TeacherBundle {
    * Filled on first use; shared by every run that receives the same bundle.
    */
   cache: Map<string, Float32Array>;
+  /**
+   * The BERT MLM head (`cls.predictions.*`, frozen) of a teacher MLM-pre-trained before its
+   * fine-tuning (kd.teacher.mlm), kept outside `model.params` so footprints and checkpoints see
+   * the encoder alone. KroneckerBERT's stage 1 starts the student's MLM head from it.
+   */
+  mlmHead?: Map<string, tf.Tensor>;
 }
 
 /** Wraps a model as a teacher bundle, freezing its variables. */
@@ -52,6 +58,7 @@ export function disposeTeacher(t: TeacherBundle): void {
     if (f.weights.kind === 'gpu') f.weights.tensors.forEach((x) => x.dispose());
   }
   t.model.dispose();
+  t.mlmHead?.forEach((x) => x.dispose());
   t.cache.clear();
 }
 

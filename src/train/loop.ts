@@ -18,6 +18,7 @@ import {
   createMethod,
   disposeTeacher,
   encoderWeights,
+  mlmHeadWeights,
   ensembleModel,
   freeze,
   heldOutSize,
@@ -174,13 +175,13 @@ export async function trainTeacher(
   const members: Model[] = [];
   let footprints: Footprint[] = [];
   let best: EvalPoint | null = null;
+  let head: Map<string, ParamArray> | null = null;
   try {
     for (let k = 0; k < count; k++) {
       const memberConfig = { ...teacherConfig, train: { ...ref.train, seed: ref.train.seed + k } };
       const of = count > 1 ? ` ${k + 1} of ${count}` : '';
-      const initialWeights = ref.mlm
-        ? await pretrainMlm(memberConfig, data, ref.mlm, opts)
-        : undefined;
+      const pre = ref.mlm ? await pretrainMlmParts(memberConfig, data, ref.mlm, opts) : null;
+      const initialWeights = pre?.encoder;
       const r = await runTraining(memberConfig, data, {
         backend: opts.backend,
         control: opts.control,
@@ -202,6 +203,7 @@ export async function trainTeacher(
       if (k === 0) {
         footprints = r.footprints;
         best = r.best;
+        head = pre?.head ?? null;
       }
     }
   } catch (e) {
@@ -211,6 +213,8 @@ export async function trainTeacher(
   if (count === 1) {
     const bundle = teacherBundle(members[0]!, footprints);
     bundle.dev = best;
+    // The MLM head of its pre-training, kept for KroneckerBERT's stage-1 MLM term.
+    if (head) bundle.mlmHead = headTensors(head);
     return bundle;
   }
   members.forEach(freeze);
@@ -229,6 +233,11 @@ export async function trainTeacher(
   return bundle;
 }
 
+/** CPU arrays as kept tensors (a teacher's MLM head). */
+function headTensors(arrays: Map<string, ParamArray>): Map<string, tf.Tensor> {
+  return new Map([...arrays].map(([name, a]) => [name, tf.tensor(a.data, a.shape, 'float32')]));
+}
+
 /**
  * MLM pre-training of the encoder `config.model` on the task's training text (the teacher recipe,
  * or any run's head start); returns the encoder weights to start fine-tuning from
@@ -240,6 +249,16 @@ export async function pretrainMlm(
   mlm: MlmSpec,
   opts: LoopOptions,
 ): Promise<Map<string, ParamArray>> {
+  return (await pretrainMlmParts(config, data, mlm, opts)).encoder;
+}
+
+/** `pretrainMlm`, also returning the trained MLM head (`cls.predictions.*`). */
+export async function pretrainMlmParts(
+  config: RunConfig,
+  data: TaskData,
+  mlm: MlmSpec,
+  opts: LoopOptions,
+): Promise<{ encoder: Map<string, ParamArray>; head: Map<string, ParamArray> }> {
   const { train, buckets, modelConfig, tokenizer } = prepareData(config, data);
   const params = initMlmParams(modelConfig, config.train.seed);
   try {
@@ -256,7 +275,7 @@ export async function pretrainMlm(
         opts.hooks?.phase?.('preparing', `MLM pre-training: step ${step} of ${mlm.steps}`),
       stopped: () => opts.control?.isStopped ?? false,
     });
-    return await encoderWeights(params);
+    return { encoder: await encoderWeights(params), head: await mlmHeadWeights(params) };
   } finally {
     params.dispose();
   }

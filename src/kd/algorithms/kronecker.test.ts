@@ -9,12 +9,12 @@ import type { RunConfig } from '../../config/run-config';
 import type { KronFactors } from '../../config/student';
 import type { TaskData } from '../../data/types';
 import { bertModel, Params } from '../../model';
-import { runTraining, stageClock } from '../../train/loop';
+import { runTraining, stageClock, trainTeacher } from '../../train/loop';
 import { bertConfigOf } from '../bert';
 import { kdDefaults } from '../defaults';
 import { initMlmHeadArrays, MLM_HEAD_NAMES } from '../mlm';
 import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
-import { TOY_TEACHER, toyConfig, toyTask } from '../testing';
+import { TOY_TEACHER, toyConfig, toyTask, toyTrain } from '../testing';
 import { kroneckerStages, kroneckerTermWeights } from './kronecker';
 
 beforeAll(async () => {
@@ -150,6 +150,36 @@ describe('two-stage KD in the training loop (wasm)', () => {
     expect(r.train.every((p) => p.terms === undefined)).toBe(true); // CE alone, no KD terms
     r.model.dispose();
     expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('takes the MLM head of the teacher recipe (kd.teacher.mlm) into stage 1', async () => {
+    const tensors = tf.memory().numTensors;
+    const c = kronConfig(8);
+    c.kd = {
+      method: kdDefaults('kronecker'),
+      teacher: {
+        source: 'train',
+        model: { ...TOY_TEACHER },
+        train: toyTrain(20, 9),
+        footprintEvery: 10,
+        mlm: { steps: 20, lr: 1e-3, batchSize: 8, maskProb: 0.15 },
+      },
+    };
+    const recipe = await trainTeacher(c, data, { backend: 'wasm' });
+    // The head stays beside the model: footprints and checkpoints hold the encoder alone.
+    expect([...recipe.mlmHead!.keys()].sort()).toEqual([...MLM_HEAD_NAMES].sort());
+    expect(MLM_HEAD_NAMES.some((n) => recipe.model.params.has(n))).toBe(false);
+    expect(recipe.footprints.map((f) => f.step)).toEqual([10, 20]);
+    const r = await runTraining({ ...c, kd: { ...c.kd, teacher: { source: 'provided' } } }, data, {
+      backend: 'wasm',
+      teacher: recipe,
+    });
+    r.model.dispose();
+    disposeTeacher(recipe);
+    expect(tf.memory().numTensors).toBe(tensors);
+    const s1 = r.train.filter((p) => p.stage === 'intermediate');
+    expect(Object.keys(s1[0]!.terms!)).toEqual(['emb', 'hidden', 'att', 'mlm']);
+    expect(s1.every((p) => Number.isFinite(p.terms!['mlm']!))).toBe(true);
   });
 
   it('adds the masked-LM term when the teacher carries an MLM head, leaving the teacher as it was', async () => {

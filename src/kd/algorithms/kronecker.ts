@@ -21,6 +21,7 @@ import { bertConfigOf } from '../bert';
 import type { LossTerms, MethodEnv, MethodImpl, StagePlan, StepInputs } from '../method';
 import { maskedBatch, maskTokens, mlmLogits, MLM_HEAD_NAMES, selectRows } from '../mlm';
 import type { KroneckerSpec } from '../spec';
+import type { TeacherBundle } from '../teacher';
 import { kdVariable, requireClassification, requireTeacherLogits } from './common';
 import { intermediateLoss, layerMatchSetup, layerMatchTerms } from './intermediate';
 
@@ -69,6 +70,19 @@ export function kroneckerTermWeights(
 /** Whether a model's parameters hold a BERT MLM head (BertForMaskedLM's `cls.predictions.*`). */
 export function hasMlmHead(params: ParamSource): boolean {
   return MLM_HEAD_NAMES.every((n) => params.has(n));
+}
+
+/**
+ * The teacher's MLM head: the one its MLM pre-training left (TeacherBundle.mlmHead, from the
+ * teacher recipe's kd.teacher.mlm), else one among its parameters (a model that carries
+ * `cls.predictions.*`), else null.
+ */
+export function mlmHeadOf(teacher: TeacherBundle): ParamSource | null {
+  const kept = teacher.mlmHead;
+  if (kept && MLM_HEAD_NAMES.every((n) => kept.has(n))) {
+    return { get: (n) => kept.get(n)!, has: (n) => kept.has(n) };
+  }
+  return hasMlmHead(teacher.model.params) ? teacher.model.params : null;
 }
 
 /**
@@ -138,13 +152,13 @@ export const kronecker: MethodImpl<KroneckerSpec> = async (spec, env) => {
   const extraVars = new Map(setup.extraVars);
   // The MLM term needs the teacher's MLM head (the student's starts as a copy of it, as the paper's
   // student starts from the pre-trained teacher) and a BERT config for its LayerNorm and sizes.
-  const teacherParams = env.teacher!.model.params;
+  const teacherHead = mlmHeadOf(env.teacher!);
   const teacherConfig = bertConfigOf(env.teacher!.model);
   let mlm: StudentMlm | null = null;
-  if (spec.stage1.mlm > 0 && teacherConfig && hasMlmHead(teacherParams)) {
+  if (spec.stage1.mlm > 0 && teacherConfig && teacherHead) {
     const head = new Map<string, tf.Variable>();
     for (const name of MLM_HEAD_NAMES) {
-      const v = kdVariable(name, tf.clone(teacherParams.get(name)));
+      const v = kdVariable(name, tf.clone(teacherHead.get(name)));
       head.set(name, v);
       extraVars.set(name, v);
     }
