@@ -47,10 +47,12 @@ export interface IntermediateSpec {
 /**
  * KroneckerBERT's two-stage KD (Tahaei et al., NAACL 2022, arXiv:2109.06243; dossier §1.3).
  * Stage 1, label-free: L_Emb + Σ L_Att (pre-softmax scores, Eq. 9) + Σ L_FFN with one-to-one
- * layers, plus the student's masked-LM loss when the teacher carries an MLM head. Stage 2: Eq. 14
- * in full (the same terms + L_Logit + CE). A fresh optimiser at the boundary. The paper's stage 1
- * is a separate pre-training run on Wikipedia; here both stages share one run on the task's text,
- * split by `stage1Share` (ours, [I]).
+ * layers, plus the student's masked-LM loss when the teacher has an MLM head (the one the teacher
+ * recipe's kd.teacher.mlm pre-training leaves, or `cls.predictions.*` among a provided model's
+ * parameters; otherwise the term is skipped). Stage 2: Eq. 14 in full (the same terms + L_Logit +
+ * CE). A fresh optimiser at the boundary. The paper's stage 1 is a separate pre-training run on
+ * Wikipedia from the pre-trained teacher; here both stages share one run on the task's text and
+ * the fine-tuned teacher, split by `stage1Share` (ours, [I]).
  */
 export interface KroneckerSpec {
   kind: 'kronecker';
