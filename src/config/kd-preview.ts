@@ -13,6 +13,7 @@ import {
   footprintIndex,
   footprintsSaved,
   forgetRate,
+  kroneckerStagePlan,
   pickFootprints,
   psiSchedule,
   singleStage,
@@ -71,6 +72,7 @@ export const SERIES_LABELS: Readonly<Record<string, string>> = {
   w_att: 'weight: attention',
   w_logits: 'weight: logits',
   w_ild: 'weight: layer KD (ILD)',
+  w_mlm: 'weight: student MLM',
   w_aug: 'weight: augmented KD',
   w_uda: 'weight: consistency (UDA)',
 };
@@ -116,6 +118,23 @@ function methodSchedule(spec: KdSpec, total: number, teacher: KdConfig['teacher'
         w_ce: w.ce,
       };
       return { stages: singleStage(total), at: () => values };
+    }
+    case 'kronecker': {
+      const [a, b] = [spec.stage1, spec.stage2];
+      return {
+        stages: kroneckerStagePlan(spec, total),
+        at: (i): Values =>
+          i.stage === 0
+            ? { w_emb: a.embedding, w_hidden: a.hidden, w_att: a.attention, w_mlm: a.mlm }
+            : {
+                T: spec.temperature,
+                w_emb: b.embedding,
+                w_hidden: b.hidden,
+                w_att: b.attention,
+                w_logits: b.logits,
+                w_ce: b.ce,
+              },
+      };
     }
     case 'annealing':
     case 'combined': {

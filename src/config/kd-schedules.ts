@@ -4,7 +4,7 @@
 // averaging plan and the loop's per-stage learning rate. The methods in src/kd and the training
 // loop use these very functions; the UI's schedule previews (./kd-preview) call them too.
 import { buildSchedule, type Schedule, type ScheduleSpec } from './schedule';
-import type { ContinuationSpec, SmallLossSpec, SwaSpec } from '../kd/spec';
+import type { ContinuationSpec, KroneckerSpec, SmallLossSpec, SwaSpec } from '../kd/spec';
 
 /** One stage (phase) of a method, in training order. */
 export interface StagePlan {
@@ -202,6 +202,29 @@ export function universalStages(totalSteps: number, stage2Share: number): StageP
   return [
     { name: 'ild', steps: totalSteps - s2, fromBest: false, freshOptimizer: true },
     { name: 'finetune', steps: s2, fromBest: true, freshOptimizer: true },
+  ];
+}
+
+// --- KroneckerBERT two-stage KD (Tahaei et al., NAACL 2022) ---------------------------------
+
+/**
+ * Stage 1 takes round(stage1Share · steps) steps (at least 1, leaving at least 1 for stage 2);
+ * each stage starts a fresh optimiser; neither restores a best checkpoint. The same plan as
+ * kd/algorithms/kronecker.kroneckerStages (src/kd/preview.test.ts holds them equal).
+ */
+export function kroneckerStagePlan(
+  spec: Pick<KroneckerSpec, 'stage1Share'>,
+  totalSteps: number,
+): StagePlan[] {
+  if (!Number.isInteger(totalSteps) || totalSteps < 2) {
+    throw new Error(
+      `KroneckerBERT two-stage KD needs at least 2 steps (one per stage), got ${totalSteps}`,
+    );
+  }
+  const s1 = Math.min(totalSteps - 1, Math.max(1, Math.round(spec.stage1Share * totalSteps)));
+  return [
+    { name: 'intermediate', steps: s1, fromBest: false, freshOptimizer: true },
+    { name: 'task', steps: totalSteps - s1, fromBest: false, freshOptimizer: true },
   ];
 }
 

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
 import { schedulePreview, type PreviewPoint } from '../config/kd-preview';
-import { stageClock } from '../config/kd-schedules';
+import { kroneckerStagePlan, stageClock } from '../config/kd-schedules';
+import { kroneckerStages } from './algorithms/kronecker';
 import { runTraining } from '../train/loop';
 import { kdDefaults } from './defaults';
 import { createMethod } from './registry';
@@ -124,6 +125,22 @@ describe('schedule preview = the method’s own schedule', () => {
     const byStep = previewByStep({ method: spec, teacher }, steps);
     for (const [step, t] of terms) expect(byStep.get(step)!['footprint']).toBe(t['footprint']);
     expect(byStep.get(steps)!['footprint']).toBe(3);
+  });
+
+  it('KroneckerBERT two-stage KD: the preview plans the method’s own stages', () => {
+    for (const share of [0.01, 0.3, 0.5, 0.99]) {
+      for (const steps of [2, 3, 17, 200]) {
+        const spec = { ...kdDefaults('kronecker'), stage1Share: share };
+        expect(kroneckerStagePlan(spec, steps)).toEqual(kroneckerStages(spec, steps));
+        const p = schedulePreview({ method: spec }, { ...TRAIN, steps });
+        expect(p.stages.map((s) => s.steps)).toEqual(
+          kroneckerStages(spec, steps).map((s) => s.steps),
+        );
+      }
+    }
+    expect(
+      schedulePreview({ method: kdDefaults('kronecker') }, { ...TRAIN, steps: 1 }).error,
+    ).toMatch(/at least 2 steps/);
   });
 
   it('single-stage methods have one stage, as the runtime', async () => {

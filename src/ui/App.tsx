@@ -6,8 +6,11 @@ import { DemoBar } from './demo/DemoBar';
 import { LossChart, MetricChart } from './panels/charts';
 import { ComparePanel } from './panels/ComparePanel';
 import { ConfigPanel } from './panels/ConfigPanel';
+import { MethodsPanel } from './panels/MethodsPanel';
 import { RunPanel } from './panels/RunPanel';
 import { RunsPanel } from './panels/RunsPanel';
+import { StudentsPanel } from './panels/StudentsPanel';
+import { TeacherPanel } from './panels/TeacherPanel';
 import { TaskPanel } from './panels/TaskPanel';
 
 /** The whole app. */
@@ -36,6 +39,15 @@ export function App() {
         </div>
         <div className="area-run">
           <RunPanel />
+        </div>
+        <div className="area-teacher">
+          <TeacherPanel />
+        </div>
+        <div className="area-students">
+          <StudentsPanel />
+        </div>
+        <div className="area-methods">
+          <MethodsPanel />
         </div>
         <div className="area-loss">
           <LossChart />

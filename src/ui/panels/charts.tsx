@@ -18,6 +18,13 @@ import type { EvalPoint, TrainPoint } from '../../protocol';
 import { useApp } from '../../store';
 import { Panel } from '../components/Panel';
 import { formatTick, formatValue } from '../format';
+import {
+  markerLines,
+  StageLegend,
+  TermCharts,
+  useStageMarkers,
+  type StageMarker,
+} from './kd-charts';
 
 const CHART_HEIGHT = 240;
 const METRIC_ORDER: readonly MetricName[] = ['accuracy', 'f1', 'mcc', 'pearson', 'spearman'];
@@ -59,9 +66,11 @@ function Empty({ text }: { text: string }) {
 const LossLines = memo(function LossLines({
   train,
   evals,
+  markers,
 }: {
   train: readonly TrainPoint[];
   evals: readonly EvalPoint[];
+  markers: readonly StageMarker[];
 }) {
   return (
     <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
@@ -71,6 +80,7 @@ const LossLines = memo(function LossLines({
         <YAxis tickFormatter={tickFormatter} width={56} domain={['auto', 'auto']} />
         <Tooltip formatter={tooltipFormatter} labelFormatter={(s) => `step ${String(s)}`} />
         <Legend />
+        {markerLines(markers)}
         <Line
           data={train}
           dataKey={trainLoss}
@@ -101,6 +111,7 @@ export function LossChart() {
   const train = useApp((s) => s.metrics.loss.points);
   const evals = useApp((s) => s.metrics.evals.points);
   const count = useApp((s) => s.metrics.loss.seen);
+  const markers = useStageMarkers();
   return (
     <Panel
       id="chart-loss"
@@ -117,8 +128,10 @@ export function LossChart() {
       {train.length === 0 ? (
         <Empty text="The loss appears here once training starts." />
       ) : (
-        <LossLines train={train} evals={evals} />
+        <LossLines train={train} evals={evals} markers={markers} />
       )}
+      <StageLegend />
+      <TermCharts />
     </Panel>
   );
 }
@@ -126,9 +139,11 @@ export function LossChart() {
 const MetricLines = memo(function MetricLines({
   evals,
   names,
+  markers,
 }: {
   evals: readonly EvalPoint[];
   names: readonly MetricName[];
+  markers: readonly StageMarker[];
 }) {
   return (
     <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
@@ -138,6 +153,7 @@ const MetricLines = memo(function MetricLines({
         <YAxis tickFormatter={tickFormatter} width={56} domain={metricDomain} />
         <Tooltip formatter={tooltipFormatter} labelFormatter={(s) => `step ${String(s)}`} />
         <Legend />
+        {markerLines(markers)}
         {names.map((name, i) => (
           <Line
             key={name}
@@ -164,6 +180,7 @@ export function MetricChart() {
     }),
   );
   const latest = evals[evals.length - 1];
+  const markers = useStageMarkers();
   return (
     <Panel
       id="chart-metric"
@@ -181,7 +198,7 @@ export function MetricChart() {
       {evals.length === 0 ? (
         <Empty text="Dev metrics appear here after the first evaluation." />
       ) : (
-        <MetricLines evals={evals} names={names} />
+        <MetricLines evals={evals} names={names} markers={markers} />
       )}
     </Panel>
   );

@@ -1,0 +1,222 @@
+// Config updaters of the KD pipeline panels (Teacher, Students, Methods): pure functions from a
+// RunConfig to the next one, as the config slice's own updaters. A config whose KD part says
+// nothing (no method, teacher or add-on) drops `kd`, so plain training stays plain.
+import {
+  KD_DEFAULTS,
+  SWA_DEFAULTS,
+  kdDefaults,
+  type KdConfig,
+  type KdKind,
+  type KdSpec,
+  type SwaSpec,
+  type TeacherRef,
+} from '../../config/kd-methods';
+import { MODEL_PRESETS, modelPreset } from '../../config/presets';
+import type { ModelArch, RunConfig } from '../../config/run-config';
+import { KRON_PRESETS, type KronFactors, type StudentSpec } from '../../config/student';
+import { withPreset } from './config';
+
+/** The teacher a run trains when the Teacher panel switches to "train one in the app". */
+export const DEFAULT_TEACHER_PRESET = 'bert-L4-H256';
+
+/** `kd` with empty parts removed, or undefined when nothing is left (plain training). */
+function tidyKd(kd: KdConfig): KdConfig | undefined {
+  const out: KdConfig = { method: kd.method };
+  if (kd.teacher) out.teacher = kd.teacher;
+  if (kd.swa) out.swa = kd.swa;
+  if (kd.labelNoise) out.labelNoise = kd.labelNoise;
+  const empty = out.method.kind === 'none' && !out.teacher && !out.swa && !out.labelNoise;
+  return empty ? undefined : out;
+}
+
+/** Replaces the KD part through `f` (starting from "no method" when there is none). */
+export function withKd(c: RunConfig, f: (kd: KdConfig) => KdConfig): RunConfig {
+  const kd = tidyKd(f(c.kd ?? { method: kdDefaults('none') }));
+  const { kd: _old, ...rest } = c;
+  return kd ? { ...rest, kd } : rest;
+}
+
+/** Picks a method with its paper's defaults (KD_DEFAULTS). */
+export function withMethodKind(c: RunConfig, kind: KdKind): RunConfig {
+  if (!Object.hasOwn(KD_DEFAULTS, kind)) return c;
+  return withKd(c, (kd) => ({ ...kd, method: kdDefaults(kind) }));
+}
+
+/** A value at a path inside a plain object, or undefined. */
+export function getAtPath(obj: unknown, path: readonly string[]): unknown {
+  let cur: unknown = obj;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, key)) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** A copy of `obj` with `value` at `path` (every object on the way copied, nothing shared). */
+export function setAtPath<T>(obj: T, path: readonly string[], value: unknown): T {
+  if (path.length === 0) return value as T;
+  const [head, ...rest] = path as [string, ...string[]];
+  const src = (obj ?? {}) as Record<string, unknown>;
+  return { ...src, [head]: setAtPath(src[head], rest, value) } as T;
+}
+
+/** Sets one parameter of the current method ('temperature', 'weights.ce', ...). */
+export function withMethodParam(c: RunConfig, path: readonly string[], value: unknown): RunConfig {
+  if (path.length === 0 || path[0] === 'kind') return c;
+  return withKd(c, (kd) => ({ ...kd, method: setAtPath<KdSpec>(kd.method, path, value) }));
+}
+
+/** Switches SWA on (with its defaults) or off. */
+export function withSwaEnabled(c: RunConfig, on: boolean): RunConfig {
+  return withKd(c, (kd) => {
+    if (!on) return { ...kd, swa: undefined };
+    return { ...kd, swa: kd.swa ?? { ...SWA_DEFAULTS } };
+  });
+}
+
+/** Sets one SWA setting (SWA must be on). */
+export function withSwaParam<K extends keyof SwaSpec>(
+  c: RunConfig,
+  key: K,
+  value: SwaSpec[K],
+): RunConfig {
+  if (!c.kd?.swa) return c;
+  return withKd(c, (kd) => ({ ...kd, swa: { ...kd.swa!, [key]: value } }));
+}
+
+/** A teacher trained in the app: `preset`'s shape, the run's training settings, no footprints. */
+export function trainedTeacher(c: RunConfig, preset = DEFAULT_TEACHER_PRESET): TeacherRef {
+  const arch = modelPreset(preset) ?? modelPreset(DEFAULT_TEACHER_PRESET)!;
+  return {
+    source: 'train',
+    model: {
+      ...arch,
+      hiddenDropout: c.model.hiddenDropout,
+      attentionDropout: c.model.attentionDropout,
+    },
+    train: { ...c.train },
+    footprintEvery: 0,
+  };
+}
+
+/** "No teacher" (plain training, or a teacherless method) or "train one in the app". */
+export function withTeacherSource(c: RunConfig, source: 'none' | 'train'): RunConfig {
+  if (source === 'none') return withKd(c, (kd) => ({ ...kd, teacher: undefined }));
+  if (c.kd?.teacher?.source === 'train') return c;
+  return withKd(c, (kd) => ({ ...kd, teacher: trainedTeacher(c) }));
+}
+
+type TrainedTeacher = Extract<TeacherRef, { source: 'train' }>;
+
+function withTrainedTeacher(c: RunConfig, f: (t: TrainedTeacher) => TrainedTeacher): RunConfig {
+  const t = c.kd?.teacher;
+  if (t?.source !== 'train') return c;
+  return withKd(c, (kd) => ({ ...kd, teacher: f(t) }));
+}
+
+/** The teacher's shape from a model preset (its dropout kept). */
+export function withTeacherPreset(c: RunConfig, preset: string): RunConfig {
+  const arch = modelPreset(preset);
+  if (!arch) return c;
+  return withTrainedTeacher(c, (t) => ({
+    ...t,
+    model: {
+      ...arch,
+      hiddenDropout: t.model.hiddenDropout,
+      attentionDropout: t.model.attentionDropout,
+    },
+  }));
+}
+
+/** One of the teacher's training settings: 'steps', 'lr', 'batchSize', 'seed'. */
+export function withTeacherTrain(
+  c: RunConfig,
+  key: 'steps' | 'lr' | 'batchSize' | 'seed',
+  value: number,
+): RunConfig {
+  return withTrainedTeacher(c, (t) => ({ ...t, train: { ...t.train, [key]: value } }));
+}
+
+/** Saves a footprint every `every` steps (0 = none): Pro-KD follows them. */
+export function withFootprintEvery(c: RunConfig, every: number): RunConfig {
+  return withTrainedTeacher(c, (t) => ({ ...t, footprintEvery: every }));
+}
+
+/** The preset name whose shape `a` has, or 'custom'. */
+export function presetOfShape(a: ModelArch): string {
+  for (const [name, p] of Object.entries(MODEL_PRESETS)) {
+    if (
+      p.layers === a.layers &&
+      p.hidden === a.hidden &&
+      p.heads === a.heads &&
+      p.intermediate === a.intermediate
+    )
+      return name;
+  }
+  return 'custom';
+}
+
+/** Student kinds with their display names, in the panel's order. */
+export const STUDENT_KINDS: { kind: StudentSpec['kind']; label: string }[] = [
+  { kind: 'bert', label: 'BERT (dense)' },
+  { kind: 'kron-bert', label: 'KroneckerBERT' },
+  { kind: 'textcnn', label: 'TextCNN' },
+  { kind: 'bilstm', label: 'BiLSTM' },
+];
+
+/** Settings a student kind starts from (Kim 2014's widths; Tang et al. 2019's BiLSTM size). */
+export function defaultStudent(kind: StudentSpec['kind']): StudentSpec | undefined {
+  switch (kind) {
+    case 'bert':
+      return undefined;
+    case 'kron-bert':
+      return {
+        kind: 'kron-bert',
+        factors: structuredClone(KRON_PRESETS['kron-mini-8x']!.factors),
+        init: 'nkp',
+      };
+    case 'textcnn':
+      return { kind: 'textcnn', embed: 128, filters: 100, widths: [3, 4, 5], dropout: 0.1 };
+    case 'bilstm':
+      return { kind: 'bilstm', embed: 128, hidden: 150, dropout: 0.1 };
+  }
+}
+
+/** Switches the student kind (a KroneckerBERT starts from the 8× BERT-Mini preset). */
+export function withStudentKind(c: RunConfig, kind: StudentSpec['kind']): RunConfig {
+  if ((c.student?.kind ?? 'bert') === kind) return c;
+  if (kind === 'kron-bert') return withKronPreset(c, 'kron-mini-8x');
+  const spec = defaultStudent(kind);
+  const { student: _old, ...rest } = c;
+  return spec ? { ...rest, student: spec } : rest;
+}
+
+/**
+ * A named KroneckerBERT: the student takes the preset's dense shape and factors (NKP init), and a
+ * teacher trained in the app takes that shape too (KroneckerBERT factors its own teacher, and NKP
+ * initialises the factors from the teacher's matrices).
+ */
+export function withKronPreset(c: RunConfig, name: string): RunConfig {
+  const p = KRON_PRESETS[name];
+  if (!p) return c;
+  const init = c.student?.kind === 'kron-bert' ? c.student.init : 'nkp';
+  const next: RunConfig = {
+    ...withPreset(c, p.teacher),
+    student: { kind: 'kron-bert', factors: structuredClone(p.factors), init },
+  };
+  return withTeacherPreset(next, p.teacher);
+}
+
+/** The Kronecker preset whose factors `f` are, or 'custom'. */
+export function kronPresetOf(f: KronFactors, preset: string): string {
+  for (const [name, p] of Object.entries(KRON_PRESETS)) {
+    if (p.teacher === preset && JSON.stringify(p.factors) === JSON.stringify(f)) return name;
+  }
+  return 'custom';
+}
+
+/** Sets one field of the student spec (same kind): 'embed', 'factors.attention.m1', ... */
+export function withStudentParam(c: RunConfig, path: readonly string[], value: unknown): RunConfig {
+  if (!c.student || path.length === 0 || path[0] === 'kind') return c;
+  return { ...c, student: setAtPath<StudentSpec>(c.student, path, value) };
+}
