@@ -123,6 +123,11 @@ test('demo presets: from the menu and from the URL', async () => {
   await expect(o.byTestId('demo.current')).toContainText(`run 2 of 2: ${run2.name}`);
   expect(jsonEqual((await o.snapshot()).config, run2)).toBe(true);
   await expect.poll(() => query(other)).toBe('?seed=1&preset=annealing-vs-vanilla&run=2');
+  await expect(o.byTestId('demo.load.annealing-vs-vanilla.2')).toHaveAttribute(
+    'aria-current',
+    'true',
+  );
+  await expect(o.byTestId('demo.load.annealing-vs-vanilla.1')).not.toHaveAttribute('aria-current');
   await expect(o.byTestId('config.preset')).toHaveValue(run2.preset);
 
   // By URL, with another seed: the preset's run 2 under seed 3.

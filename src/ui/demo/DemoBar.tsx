@@ -16,6 +16,7 @@ import './demo.css';
 
 function PresetMenu({ onStatus }: { onStatus: (text: string) => void }) {
   const running = useApp((s) => isActive(s.run.phase));
+  const loaded = useApp((s) => (s.demo.preset === null ? null : `${s.demo.preset}.${s.demo.run}`));
   const ref = useRef<HTMLDetailsElement>(null);
   const close = (): void => {
     if (!ref.current) return;
@@ -60,6 +61,7 @@ function PresetMenu({ onStatus }: { onStatus: (text: string) => void }) {
                       key={`${name}-${i}`}
                       type="button"
                       data-testid={`demo.load.${name}.${i + 1}`}
+                      aria-current={loaded === `${name}.${i + 1}` ? 'true' : undefined}
                       disabled={running}
                       onClick={() => load(name, i + 1)}
                     >
