@@ -63,6 +63,10 @@ test('saves two runs, lists them after a reload, compares them and runs typed te
   await expect(rows.first()).toContainText('shown in the charts');
   await app.waitFor('restored curves', (s) => s.lossCount === 3);
   await expect(app.byTestId('chart.loss').locator('.recharts-line')).not.toHaveCount(0);
+  // Any saved run's curves on demand.
+  await rows.nth(1).getByTestId('runs.show').click();
+  await app.waitFor("the older run's curves", (s) => s.lossCount === 30 && s.evalCount === 2);
+  await expect(rows.nth(1)).toContainText('shown in the charts');
 
   // Compare the two best checkpoints on the task they were trained on.
   await app.backendName();

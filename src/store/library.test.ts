@@ -9,6 +9,7 @@ import type { TaskData } from '../data';
 import type { CheckpointEvaluation, FromWorker, ToWorker } from '../protocol';
 import { RunStorage, weightsFromArrays } from '../storage';
 import { createAppStore } from './index';
+import { initialMetricsSlice } from './slices/metrics';
 import {
   agreement,
   createLibrary,
@@ -264,6 +265,20 @@ describe('library', () => {
     expect(sent).toHaveLength(1); // empty text asks nothing
     expect(store.getState().predict.results).toEqual([]);
     expect(PREDICT_DEBOUNCE_MS).toBeGreaterThan(0);
+    storage.close();
+  });
+
+  it("shows a saved run's curves in the charts, but not over an active run", async () => {
+    const { storage, store, app, library } = await setup();
+    await savedRun(storage, 'a', 'A');
+    await library.start();
+    app.setState({ metrics: initialMetricsSlice });
+    expect(await library.showCurves('a')).toBe(true);
+    expect(app.getState().metrics.loss.points.map((p) => p.step)).toEqual([1, 2]);
+    expect(store.getState().restoredRunId).toBe('a');
+    app.setState((s) => ({ run: { ...s.run, phase: 'training' } }));
+    expect(await library.showCurves('a')).toBe(false);
+    expect(store.getState().error).toMatch(/a run is training/);
     storage.close();
   });
 

@@ -23,6 +23,7 @@ import {
 } from '../storage';
 import type { AppStore } from './index';
 import { initialMetricsSlice, withBatch } from './slices/metrics';
+import { isActive } from './slices/run';
 import type { TaskRegistry } from './task-registry';
 
 /** One dev example on which the compared checkpoints do not all agree. */
@@ -171,6 +172,8 @@ export interface LibraryActions {
   start(): Promise<void>;
   refresh(): Promise<void>;
   deleteRun(id: string): Promise<boolean>;
+  /** Puts a saved run's curves in the charts (not while a run is active); true on success. */
+  showCurves(id: string): Promise<boolean>;
   toggle(key: string, on: boolean): void;
   compare(): boolean;
   /** Sets the typed text; the worker is asked after PREDICT_DEBOUNCE_MS without typing. */
@@ -228,6 +231,19 @@ export function createLibrary(deps: {
     } catch (e) {
       fail(e);
     }
+  };
+
+  /** A saved run's metrics into the charts (the run slice stays as it is). */
+  const showCurves = async (id: string): Promise<boolean> => {
+    if (isActive(app.getState().run.phase)) {
+      fail('a run is training: its curves are in the charts until it ends');
+      return false;
+    }
+    const metrics = await withStorage((s) => s.readMetrics(id));
+    if (!metrics) return false;
+    app.setState({ metrics: withBatch(initialMetricsSlice, metrics.train, metrics.evals) });
+    set({ restoredRunId: id });
+    return true;
   };
 
   /** The newest run with metrics goes into the (empty, idle) charts. */
@@ -351,6 +367,7 @@ export function createLibrary(deps: {
       return started;
     },
     refresh,
+    showCurves,
     async deleteRun(id) {
       const ok = await withStorage(async (s) => {
         await s.deleteRun(id);

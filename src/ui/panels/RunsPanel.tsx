@@ -170,6 +170,16 @@ function RunRow({ run }: { run: RunRecord }) {
         <button
           type="button"
           className="link"
+          data-testid="runs.show"
+          aria-label={`Show the curves of ${run.config.name} in the charts`}
+          disabled={restored || run.metrics.trainPoints + run.metrics.evalPoints === 0}
+          onClick={() => void library.showCurves(run.id)}
+        >
+          Curves
+        </button>
+        <button
+          type="button"
+          className="link"
           data-testid="runs.export.json"
           aria-label={`Export ${run.config.name} as JSON`}
           onClick={() => void download(library.exportRunJson(run.id))}
