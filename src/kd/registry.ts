@@ -49,7 +49,4 @@ export function createMethod<K extends KdKind>(
 }
 
 /** Whether a method distils from a teacher ('none' and Glitter's consistency setup do not). */
-export function needsTeacher(spec: KdSpec): boolean {
-  if (spec.kind === 'none') return false;
-  return !(spec.kind === 'glitter' && spec.setup === 'consistency');
-}
+export { methodNeedsTeacher as needsTeacher } from '../config/kd-methods';

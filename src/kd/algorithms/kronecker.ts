@@ -16,6 +16,7 @@ import {
   type ParamSource,
   type TokenBatch,
 } from '../../model';
+import { kroneckerStagePlan } from '../../config/kd-schedules';
 import { makeRng } from '../../util/rng';
 import { bertConfigOf } from '../bert';
 import type { LossTerms, MethodEnv, MethodImpl, StagePlan, StepInputs } from '../method';
@@ -31,17 +32,11 @@ const WORD = 'bert.embeddings.word_embeddings';
 /**
  * Stage 1 takes round(stage1Share · steps) steps (at least 1, leaving at least 1 for stage 2);
  * each stage starts a fresh optimiser; neither restores a best checkpoint (stage 1 has no
- * label-free selection criterion, and the paper starts stage 2 from where stage 1 ended).
+ * label-free selection criterion, and the paper starts stage 2 from where stage 1 ended). The plan
+ * is pure (config/kd-schedules), shared with the UI's schedule preview.
  */
 export function kroneckerStages(spec: KroneckerSpec, totalSteps: number): StagePlan[] {
-  if (!Number.isInteger(totalSteps) || totalSteps < 2) {
-    throw new Error(`${METHOD} needs at least 2 steps (one per stage), got ${totalSteps}`);
-  }
-  const s1 = Math.min(totalSteps - 1, Math.max(1, Math.round(spec.stage1Share * totalSteps)));
-  return [
-    { name: 'intermediate', steps: s1, fromBest: false, freshOptimizer: true },
-    { name: 'task', steps: totalSteps - s1, fromBest: false, freshOptimizer: true },
-  ];
+  return kroneckerStagePlan(spec, totalSteps);
 }
 
 /**
