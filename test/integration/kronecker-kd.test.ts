@@ -4,7 +4,7 @@
 // (label-free layer matching, then Eq. 14 with logits and labels) it must come within a few
 // points of the teacher. Sized for a shared 2-core CPU: the measured numbers are printed and
 // quoted in docs/kronecker.md (teacher 89.6%, NKP start 81.4%, 89.4% after stage 1, 90.1% after
-// stage 2; 163 s of CPU, 795 s wall at load average 12-15).
+// stage 2; 137-163 s of CPU, 315-795 s wall on the shared 2-core machine depending on its load).
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../src/cli/node-backend';
