@@ -137,6 +137,10 @@ export interface BackendInfo {
 /** What the worker reports once a run's data and model are ready. */
 export interface RunPrepared {
   params: number;
+  /** Forward FLOPs per token at seqLen (2 × multiply-adds). */
+  flopsPerToken: number;
+  /** The teacher's parameters ÷ the student's (a KroneckerBERT without one: its dense twin's). */
+  compression?: number;
   vocabSize: number;
   seqLen: number;
   trainExamples: number;

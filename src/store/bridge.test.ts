@@ -66,6 +66,7 @@ const task: TaskData = {
 
 const PREPARED: RunPrepared = {
   params: 1000,
+  flopsPerToken: 2e5,
   vocabSize: 200,
   seqLen: 32,
   trainExamples: 2,

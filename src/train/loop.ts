@@ -41,6 +41,7 @@ import {
   dropoutSeed,
   evalLogits,
   isNoDecay,
+  modelSize,
   type EmbeddingGrad,
   type EncoderOutputs,
   type Model,
@@ -414,8 +415,11 @@ export async function runTraining(
       }
     : null;
 
+  const size = modelSize(student, config.tokenizer.maxLen, teacher?.model ?? null);
   hooks.prepared?.({
-    params: student.summary().params,
+    params: size.params,
+    flopsPerToken: size.flopsPerToken,
+    ...(size.compression !== null ? { compression: size.compression } : {}),
     vocabSize: tokenizer.vocabSize,
     seqLen: config.tokenizer.maxLen,
     trainExamples: train.n,

@@ -89,6 +89,9 @@ describe('worker handler', () => {
     expect(done).toMatchObject({ runId: 'r1' });
     const prepared = posted.find((m) => m.type === 'prepared');
     expect(prepared && prepared.type === 'prepared' && prepared.info.totalSteps).toBe(10);
+    // Plain training: FLOPs per token, no teacher and so no compression.
+    expect(prepared?.type === 'prepared' && prepared.info.flopsPerToken).toBeGreaterThan(0);
+    expect(prepared?.type === 'prepared' && prepared.info.compression).toBeUndefined();
     const metrics = posted.filter((m) => m.type === 'metrics');
     const steps = metrics.flatMap((m) => (m.type === 'metrics' ? m.train.map((p) => p.step) : []));
     expect(steps).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
@@ -128,6 +131,12 @@ describe('worker handler', () => {
     const prepared = posted.find((m) => m.type === 'prepared');
     expect(prepared?.type === 'prepared' && prepared.info.teacher?.dev?.main).toEqual(
       expect.any(Number),
+    );
+    // Compression is against the trained teacher.
+    if (prepared?.type !== 'prepared') throw new Error('no prepared message');
+    expect(prepared.info.compression).toBeCloseTo(
+      prepared.info.teacher!.params / prepared.info.params,
+      9,
     );
     expect(prepared?.type === 'prepared' && prepared.info.kd).toEqual({
       method: 'annealing',

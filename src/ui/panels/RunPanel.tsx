@@ -147,6 +147,14 @@ function PreparedView() {
   return (
     <dl className="stats prepared" data-testid="run.prepared">
       <Stat label="Parameters" testId="run.params" value={formatCompact(info.params)} />
+      <Stat label="FLOPs/token" testId="run.flops" value={formatCompact(info.flopsPerToken)} />
+      {info.compression !== undefined && (
+        <Stat
+          label="Compression"
+          testId="run.compression"
+          value={`${info.compression.toFixed(1)}×`}
+        />
+      )}
       <Stat label="Vocabulary" testId="run.vocab" value={formatCount(info.vocabSize)} />
       <Stat label="Sequence" testId="run.seqLen" value={`${info.seqLen} tokens`} />
       <Stat
