@@ -7,19 +7,24 @@
 //    schedule preview draws lines and lists the two phases; the SWA add-on marks its start.
 // 4. A very small KD run (teacher then student) finishes: one chart per loss term, and a phase
 //    marker where Annealing-KD moves to the labels, on the loss, term and dev-metric charts.
-// 5. No console errors or uncaught page errors.
-import { expect, test, type Page } from '@playwright/test';
+// 5. axe finds no serious or critical WCAG 2.1 A/AA violations in the three panels.
+// 6. No console errors or uncaught page errors.
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { runStudentSize } from '../src/config/model-size';
 import { kronPresetSpec, modelPreset } from '../src/config/presets';
 import { collectPageErrors, easyTaskFiles } from './fixtures';
 import { AppPage } from './pages/app-page';
 
+let context: BrowserContext;
 let page: Page;
 let app: AppPage;
 let errors: string[];
 
 test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
+  // A context of our own: axe's Playwright builder needs one (not browser.newPage()).
+  context = await browser.newContext({ viewport: { width: 1440, height: 1100 } });
+  page = await context.newPage();
   errors = collectPageErrors(page);
   // React 19 reports an uncaught render error with window.reportError, which Playwright's
   // 'pageerror' does not see; turn it into a console error the collector does.
@@ -31,7 +36,7 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterAll(async () => {
-  await page.close();
+  await context.close();
 });
 
 test('student panel: KroneckerBERT factors and a live size readout; CNN and LSTM settings', async () => {
@@ -120,6 +125,19 @@ test('teacher and method panels: explanation, citation, editable defaults and a 
   await methods.getByLabel('SWA fine-tuning').uncheck();
   await expect(app.byTestId('methods.preview.stages')).not.toContainText('SWA');
   await expect(app.byTestId('config.errors')).toHaveCount(0);
+});
+
+test('axe: the KD panels have no serious or critical violations', async () => {
+  const result = await new AxeBuilder({ page })
+    .include('[data-testid="teacher.panel"]')
+    .include('[data-testid="students.panel"]')
+    .include('[data-testid="methods.panel"]')
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const bad = result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
+  expect(bad, bad.join('\n')).toEqual([]);
 });
 
 test('a tiny KD run on WebGPU: loss terms and a stage marker', async () => {

@@ -145,7 +145,7 @@ export function methodInfo(kind: string): MethodInfo {
   return METHOD_INFO[kind] ?? { label: kind, summary: 'See docs/methods.md.', citation: '—' };
 }
 
-/** Whether a method distils from a teacher (as kd/registry.needsTeacher). */
+/** Whether a method distils from a teacher (kd/registry re-exports it as needsTeacher). */
 export function methodNeedsTeacher(spec: KdSpec): boolean {
   if (spec.kind === 'none') return false;
   return !(spec.kind === 'glitter' && spec.setup === 'consistency');

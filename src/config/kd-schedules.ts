@@ -209,8 +209,8 @@ export function universalStages(totalSteps: number, stage2Share: number): StageP
 
 /**
  * Stage 1 takes round(stage1Share · steps) steps (at least 1, leaving at least 1 for stage 2);
- * each stage starts a fresh optimiser; neither restores a best checkpoint. The same plan as
- * kd/algorithms/kronecker.kroneckerStages (src/kd/preview.test.ts holds them equal).
+ * each stage starts a fresh optimiser; neither restores a best checkpoint (kd/algorithms/
+ * kronecker.kroneckerStages runs this plan).
  */
 export function kroneckerStagePlan(
   spec: Pick<KroneckerSpec, 'stage1Share'>,

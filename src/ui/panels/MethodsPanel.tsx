@@ -189,6 +189,8 @@ function ParamGroup({ path, value }: { path: string[]; value: Record<string, unk
 const PREVIEW_HEIGHT = 220;
 const STAGE_FILLS = ['var(--series-1)', 'var(--series-3)', 'var(--series-2)', 'var(--series-4)'];
 const tickFormatter = (v: number): string => formatTick(v);
+// Legend entries in the text colour (the line colours are too light for small text: WCAG AA).
+const legendText = (value: unknown) => <span className="legend-text">{String(value)}</span>;
 const tooltipFormatter = (v: unknown): string =>
   typeof v === 'number' ? formatValue(v) : String(v);
 
@@ -206,7 +208,7 @@ const PreviewChart = memo(function PreviewChart({ preview }: { preview: Schedule
         />
         <YAxis tickFormatter={tickFormatter} width={44} domain={[0, 'auto']} />
         <Tooltip formatter={tooltipFormatter} labelFormatter={(s) => `step ${String(s)}`} />
-        <Legend />
+        <Legend formatter={legendText} />
         {preview.stages.length > 1 &&
           preview.stages.map((s, i) => (
             <ReferenceArea
@@ -215,7 +217,7 @@ const PreviewChart = memo(function PreviewChart({ preview }: { preview: Schedule
               x2={s.start + s.steps - 1}
               fill={STAGE_FILLS[i % STAGE_FILLS.length]}
               fillOpacity={0.08}
-              label={{ value: s.name, position: 'insideTop', fontSize: 11 }}
+              label={{ value: s.name, position: 'insideTop', fontSize: 11, fill: 'var(--text)' }}
             />
           ))}
         {preview.stages.slice(1).map((s) => (
@@ -226,7 +228,7 @@ const PreviewChart = memo(function PreviewChart({ preview }: { preview: Schedule
             x={preview.swaStart}
             stroke="var(--series-4)"
             strokeDasharray="2 2"
-            label={{ value: 'SWA', position: 'insideTopRight', fontSize: 11 }}
+            label={{ value: 'SWA', position: 'insideTopRight', fontSize: 11, fill: 'var(--text)' }}
           />
         )}
         {preview.series.map((s, i) => (

@@ -44,7 +44,7 @@ export function markerLines(markers: readonly StageMarker[]) {
       stroke="var(--muted)"
       strokeDasharray="4 3"
       className="stage-marker"
-      label={{ value: m.name, position: 'insideTopLeft', fontSize: 11 }}
+      label={{ value: m.name, position: 'insideTopLeft', fontSize: 11, fill: 'var(--text)' }}
     />
   ));
 }
