@@ -137,7 +137,7 @@ export function DemoBar() {
   const theme = useApp((s) => s.demo.theme);
   const systemDark = useSystemDark();
   const [status, setStatus] = useState('');
-  useThemeAttributes();
+  useThemeAttributes(systemDark);
   useShortcuts(systemDark);
   const dark = effectiveTheme({ presenter, theme }, systemDark) === 'dark';
   return (

@@ -20,18 +20,18 @@ export function useSystemDark(): boolean {
 }
 
 /**
- * Sets data-theme (light or dark; absent: follow the system) and data-presenter on <html>.
+ * Sets data-theme (the theme the page shows: explicit, presenter's dark, else the system's, which
+ * it follows) and data-presenter on <html>; app.css keys its palettes off data-theme alone.
  */
-export function useThemeAttributes(): void {
+export function useThemeAttributes(systemDark: boolean): void {
   const presenter = useApp((s) => s.demo.presenter);
   const theme = useApp((s) => s.demo.theme);
   useEffect(() => {
     const root = document.documentElement;
-    if (theme === null && !presenter) delete root.dataset['theme'];
-    else root.dataset['theme'] = effectiveTheme({ presenter, theme }, false);
+    root.dataset['theme'] = effectiveTheme({ presenter, theme }, systemDark);
     if (presenter) root.dataset['presenter'] = '';
     else delete root.dataset['presenter'];
-  }, [presenter, theme]);
+  }, [presenter, theme, systemDark]);
 }
 
 /** Moves focus to the next (+1) or previous (-1) dashboard panel, wrapping around. */
