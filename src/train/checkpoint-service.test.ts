@@ -175,7 +175,9 @@ describe('worker handler: saved runs', () => {
       type: 'start',
       version: PROTOCOL_VERSION,
       runId: 'long',
-      config: config(400, 3),
+      // Far more steps than the test lets it take: the stop below always lands mid-run (400
+      // steps could finish first on a fast, idle machine: a 'done' instead of 'stopped').
+      config: config(100_000, 3),
       data: data(),
     });
     await s.waitFor('stored', (m) => m.runId === 'long' && m.what === 'checkpoint');
