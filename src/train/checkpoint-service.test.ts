@@ -175,11 +175,15 @@ describe('worker handler: saved runs', () => {
       type: 'start',
       version: PROTOCOL_VERSION,
       runId: 'long',
-      // Far more steps than the test lets it take: the stop below always lands mid-run (400
-      // steps could finish first on a fast, idle machine: a 'done' instead of 'stopped').
+      // Far more steps than the test lets it take, so the stop below always lands mid-run.
       config: config(100_000, 3),
       data: data(),
     });
+    // Pause after the first dev evaluation: the save of its checkpoint is queued on the event
+    // loop, which a training loop on a loaded CPU hands back only between steps (in the browser
+    // IndexedDB works off the main thread; fake-indexeddb here needs the event loop).
+    await s.waitFor('metrics', (m) => m.runId === 'long' && m.evals.length > 0);
+    await s.handle({ type: 'pause', runId: 'long' });
     await s.waitFor('stored', (m) => m.runId === 'long' && m.what === 'checkpoint');
     const storage = await s.open();
     const run = (await storage.getRun('long'))!;
