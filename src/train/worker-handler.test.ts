@@ -171,7 +171,8 @@ describe('worker handler', () => {
       type: 'start',
       version: PROTOCOL_VERSION,
       runId: 'r2',
-      config: config(2000),
+      // More steps than a loaded machine can finish before the pause lands (2,000 once did).
+      config: config(100_000),
       data: data(),
     });
     await waitFor((m) => m.type === 'metrics');
