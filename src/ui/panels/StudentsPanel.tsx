@@ -2,6 +2,7 @@
 // presets, factor shapes editable, initialised from the teacher by NKP or at random), a TextCNN or
 // a BiLSTM, with a live readout of parameters, compression against the teacher (or the dense twin)
 // and FLOPs per token, computed by the same arithmetic the model code counts with.
+import { Fragment } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import {
   kronMatrixList,
@@ -66,6 +67,13 @@ function useSizeContext(): SizeContext {
     }),
   );
 }
+
+/** The Kronecker-factored matrices whose A factor shape the panel edits, with their labels. */
+const KRON_MATRICES: ReadonlyArray<[Exclude<keyof KronFactors, 'embedding'>, string]> = [
+  ['attention', 'Attention'],
+  ['ffnUp', 'FFN up'],
+  ['ffnDown', 'FFN down'],
+];
 
 function StudentNumber(props: {
   label: string;
@@ -170,54 +178,27 @@ function KronEditor({
             hint="B is [1, n]"
           />
         )}
-        {f.attention && (
-          <>
-            <StudentNumber
-              label="Attention A rows m1"
-              path={['factors', 'attention', 'm1']}
-              value={f.attention.m1}
-              step={1}
-            />
-            <StudentNumber
-              label="Attention A cols n1"
-              path={['factors', 'attention', 'n1']}
-              value={f.attention.n1}
-              step={1}
-            />
-          </>
-        )}
-        {f.ffnUp && (
-          <>
-            <StudentNumber
-              label="FFN up A rows m1"
-              path={['factors', 'ffnUp', 'm1']}
-              value={f.ffnUp.m1}
-              step={1}
-            />
-            <StudentNumber
-              label="FFN up A cols n1"
-              path={['factors', 'ffnUp', 'n1']}
-              value={f.ffnUp.n1}
-              step={1}
-            />
-          </>
-        )}
-        {f.ffnDown && (
-          <>
-            <StudentNumber
-              label="FFN down A rows m1"
-              path={['factors', 'ffnDown', 'm1']}
-              value={f.ffnDown.m1}
-              step={1}
-            />
-            <StudentNumber
-              label="FFN down A cols n1"
-              path={['factors', 'ffnDown', 'n1']}
-              value={f.ffnDown.n1}
-              step={1}
-            />
-          </>
-        )}
+        {KRON_MATRICES.map(([part, name]) => {
+          const factor = f[part];
+          return (
+            factor && (
+              <Fragment key={part}>
+                <StudentNumber
+                  label={`${name} A rows m1`}
+                  path={['factors', part, 'm1']}
+                  value={factor.m1}
+                  step={1}
+                />
+                <StudentNumber
+                  label={`${name} A cols n1`}
+                  path={['factors', part, 'n1']}
+                  value={factor.n1}
+                  step={1}
+                />
+              </Fragment>
+            )
+          );
+        })}
       </div>
       {tileError ? (
         <p className="field-error" data-testid="students.factors.error">
