@@ -289,6 +289,15 @@ describe('fuzzing', () => {
     );
   });
 
+  it("keeps a tensor named '__proto__' and refuses one named '__metadata__'", () => {
+    // fast-check found this: a plain-object header turned the key into a prototype assignment.
+    const t = { shape: [2], data: Float32Array.from([1, 2]) };
+    const f = parseSafetensors(writeSafetensors(new Map([['__proto__', t]])));
+    expect([...f.tensors.keys()]).toEqual(['__proto__']);
+    expect(f.read('__proto__')).toEqual(t.data);
+    expect(() => writeSafetensors(new Map([['__metadata__', t]]))).toThrow(/reserved/);
+  });
+
   it('well-formed random files always parse and round-trip', () => {
     fc.assert(
       fc.property(

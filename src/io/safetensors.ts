@@ -316,11 +316,16 @@ export function writeSafetensors(
 ): Uint8Array {
   const size = DTYPE_BYTES[dtype];
   const names = [...tensors.keys()].sort();
-  const header: Record<string, unknown> = {};
+  // No prototype: a tensor may be named '__proto__', which on a plain object would set the
+  // prototype instead of adding a key (and vanish from the header).
+  const header = Object.create(null) as Record<string, unknown>;
   if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
   let offset = 0;
   for (const name of names) {
     const t = tensors.get(name)!;
+    if (name === '__metadata__') {
+      throw new Error("writeSafetensors: '__metadata__' is reserved and cannot name a tensor");
+    }
     const n = t.shape.reduce((a, b) => a * b, 1);
     if (n !== t.data.length) {
       throw new Error(
