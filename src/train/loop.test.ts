@@ -137,6 +137,34 @@ describe('training loop', () => {
     r.model.dispose();
   });
 
+  it('lets a timer stop the run even when it evaluates every step', async () => {
+    // Evaluations flush the metrics; they once also reset the clock that decides when the loop hands
+    // the event loop back, so with wasm's microtask reads no timer (or worker message) ran.
+    const control = new RunControl();
+    let armed = false;
+    const r = await runTraining(
+      toyConfig((c) => {
+        c.train.steps = 5000;
+        c.train.evalEvery = 1;
+      }),
+      toyTask(4, 64, 8),
+      {
+        backend: 'wasm',
+        control,
+        hooks: {
+          evaluated: () => {
+            if (armed) return;
+            armed = true;
+            setTimeout(() => control.stop(), 100);
+          },
+        },
+      },
+    );
+    expect(r.stopped).toBe(true);
+    expect(r.finalStep).toBeLessThan(5000);
+    r.model.dispose();
+  });
+
   it('stops with a clear error when the loss becomes NaN, and frees its tensors', async () => {
     const before = tf.memory().numTensors;
     await expect(

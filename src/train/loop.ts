@@ -447,6 +447,10 @@ export async function runTraining(
   let stepsAtFirstRead = 0;
   let stepsRead = 0;
   let lastFlush = performance.now();
+  // Separate from lastFlush: evaluations flush too, and with frequent evaluations on a backend whose
+  // reads resolve as microtasks (wasm, cpu) a shared clock never let timers or messages run, so
+  // pause / stop could not land.
+  let lastYield = performance.now();
   let epochOrder: Int32Array[] = [];
   let epoch = 0;
   let finalStep = 0;
@@ -632,9 +636,10 @@ export async function runTraining(
       disposeBatch(tb);
       finalStep = step;
       if (swa?.plan.averagesAt(step)) swa.avg.update();
-      if (step === 1 || performance.now() - lastFlush >= flushMs) {
-        await flush();
+      if (step === 1 || performance.now() - lastFlush >= flushMs) await flush();
+      if (step === 1 || performance.now() - lastYield >= flushMs) {
         await yieldToEventLoop();
+        lastYield = performance.now();
       }
       const stageEnd = info.stageStep === info.stageSteps;
       if (step % t.evalEvery === 0 || stageEnd) {
