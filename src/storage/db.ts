@@ -14,6 +14,7 @@ import {
   type AppStateRecord,
   type CheckpointRecord,
   type MetricsChunk,
+  type ResumeRecord,
   type RunRecord,
 } from './schema';
 
@@ -24,6 +25,8 @@ export interface DistilleryDb extends DBSchema {
   metrics: { key: [string, number]; value: MetricsChunk };
   checkpoints: { key: string; value: CheckpointRecord; indexes: { byRun: string } };
   app: { key: string; value: AppStateRecord };
+  /** Key runId: the run's one resume point (read through readResumeRecord). */
+  resume: { key: string; value: ResumeRecord };
 }
 
 export type Db = IDBPDatabase<DistilleryDb>;
@@ -41,6 +44,10 @@ function upgradeDb(db: Db, oldVersion: number): void {
     const ckpts = db.createObjectStore('checkpoints', { keyPath: 'key' });
     ckpts.createIndex('byRun', 'runId');
     db.createObjectStore('app', { keyPath: 'key' });
+  }
+  if (oldVersion < 2) {
+    // Version 2: resume points of interrupted runs. Runs, metrics and checkpoints stay as they are.
+    db.createObjectStore('resume', { keyPath: 'runId' });
   }
 }
 

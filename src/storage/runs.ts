@@ -19,7 +19,9 @@ import {
   checkpointMeta,
   migrateCheckpoint,
   newRunId,
+  readResumeRecord,
   readRunRecord,
+  RESUME_SCHEMA,
   RUN_ID,
   RUN_SCHEMA,
   CKPT_SCHEMA,
@@ -29,6 +31,7 @@ import {
   type CheckpointRole,
   type MetricsChunk,
   type MetricsSummary,
+  type ResumeRecord,
   type RunRecord,
   type RunStatus,
   type RunSummary,
@@ -70,6 +73,18 @@ export interface SaveCheckpointInput {
   tokenizer?: StoredTokenizer | null;
   /** The task the weights were trained on. */
   task?: TaskSpec | null;
+}
+
+/** A resume point to save (`schema`, `bytes` and, by default, `createdAt` are filled in). */
+export type SaveResumeInput = Omit<ResumeRecord, 'schema' | 'bytes' | 'createdAt'> & {
+  createdAt?: number;
+};
+
+/** What `rewindRun` leaves: the run record and the metrics it kept (steps up to the rewind). */
+export interface RewoundRun {
+  run: RunRecord;
+  train: TrainPoint[];
+  evals: EvalPoint[];
 }
 
 const EMPTY_SUMMARY: MetricsSummary = { trainLoss: null, dev: null, best: null };
@@ -236,10 +251,16 @@ export class RunStorage {
 
   /** Deletes a run with its metrics and checkpoints, in one transaction. */
   async deleteRun(id: string): Promise<void> {
-    const stores: ['runs', 'metrics', 'checkpoints'] = ['runs', 'metrics', 'checkpoints'];
+    const stores: ['runs', 'metrics', 'checkpoints', 'resume'] = [
+      'runs',
+      'metrics',
+      'checkpoints',
+      'resume',
+    ];
     await inTransaction(this.db, stores, 'readwrite', `deleting run '${id}'`, async (tx) => {
       await this.requireRun(tx.objectStore('runs').get(id), id);
       await tx.objectStore('runs').delete(id);
+      await tx.objectStore('resume').delete(id);
       await tx.objectStore('metrics').delete(IDBKeyRange.bound([id, 0], [id, Infinity]));
       const ckpts = tx.objectStore('checkpoints');
       for (const key of await ckpts.index('byRun').getAllKeys(id)) await ckpts.delete(key);
@@ -511,6 +532,120 @@ export class RunStorage {
         return record;
       },
     );
+  }
+
+  // --- resume points ------------------------------------------------------------------------
+
+  /**
+   * Saves a run's resume point, replacing the previous one in the same transaction: a closed tab
+   * or a full disk leaves either the old point or the new one, never a mix.
+   */
+  async saveResumePoint(input: SaveResumeInput): Promise<void> {
+    const o = input.optimizer;
+    if (o.m.byteLength !== o.v.byteLength) {
+      throw new StorageError('invalid', `resume point of run '${input.runId}': moments differ`);
+    }
+    const bytes =
+      tensorBytes(input.weights) +
+      (input.bestWeights ? tensorBytes(input.bestWeights) : 0) +
+      o.m.byteLength +
+      o.v.byteLength;
+    const record: ResumeRecord = {
+      schema: RESUME_SCHEMA,
+      runId: input.runId,
+      step: input.step,
+      createdAt: input.createdAt ?? Date.now(),
+      weights: input.weights,
+      optimizer: o,
+      best: input.best,
+      bestWeights: input.bestWeights,
+      bytes,
+    };
+    const what = `the resume point of run '${input.runId}' at step ${input.step} (${bytes} bytes)`;
+    await inTransaction(this.db, ['runs', 'resume'], 'readwrite', what, async (tx) => {
+      await this.requireRun(tx.objectStore('runs').get(input.runId), input.runId);
+      await tx.objectStore('resume').put(record);
+    });
+  }
+
+  /** The run's resume point (checked), or null. */
+  async loadResumePoint(runId: string): Promise<ResumeRecord | null> {
+    const raw: unknown = await this.db.get('resume', runId);
+    if (raw === undefined) return null;
+    try {
+      return readResumeRecord(raw, `resume point of run '${runId}'`);
+    } catch (e) {
+      throw new StorageError('invalid', e instanceof Error ? e.message : String(e), { cause: e });
+    }
+  }
+
+  /** Ids of the runs that have a resume point (keys only: no tensor is read). */
+  async resumableRunIds(): Promise<string[]> {
+    return this.db.getAllKeys('resume');
+  }
+
+  /** Deletes a run's resume point (none is fine). */
+  async deleteResumePoint(runId: string): Promise<void> {
+    await inTransaction(this.db, ['resume'], 'readwrite', `resume point of '${runId}'`, (tx) =>
+      tx.objectStore('resume').delete(runId),
+    );
+  }
+
+  /**
+   * Rewinds a run to `step` before it resumes there, in one transaction: train points and
+   * evaluations after `step` are dropped (the resumed run writes them again), student checkpoints
+   * after it are deleted, and the run is 'running' again with its summary at `step`. Returns the
+   * run and the metrics it kept.
+   */
+  async rewindRun(runId: string, step: number): Promise<RewoundRun> {
+    const stores: ['runs', 'metrics', 'checkpoints'] = ['runs', 'metrics', 'checkpoints'];
+    const what = `rewinding run '${runId}' to step ${step}`;
+    return inTransaction(this.db, stores, 'readwrite', what, async (tx) => {
+      const runs = tx.objectStore('runs');
+      const metrics = tx.objectStore('metrics');
+      const ckpts = tx.objectStore('checkpoints');
+      const run = await this.requireRun(runs.get(runId), runId);
+      const range = IDBKeyRange.bound([runId, 0], [runId, Infinity]);
+      const chunks = (await metrics.getAll(range)).sort((a, b) => a.chunk - b.chunk);
+      const train = chunks.flatMap((c) => c.train).filter((p) => p.step <= step);
+      const evals = chunks.flatMap((c) => c.evals).filter((p) => p.step <= step);
+      await metrics.delete(range);
+      const kept =
+        train.length + evals.length > 0 ? appendToChunks(null, runId, 0, train, evals) : [];
+      let bytes = 0;
+      for (const c of kept) {
+        bytes += chunkBytes(c);
+        await metrics.put(c);
+      }
+      const later = run.checkpoints.filter((m) => m.role === 'student' && m.step > step);
+      for (const m of later) await ckpts.delete(m.key);
+      const best = evals.reduce<EvalPoint | null>(
+        (b, e) => (b === null || e.main > b.main ? e : b),
+        null,
+      );
+      const next: RunRecord = {
+        ...run,
+        status: 'running',
+        updatedAt: Date.now(),
+        checkpoints: run.checkpoints.filter((m) => !later.includes(m)),
+        metrics: {
+          chunks: kept.length,
+          trainPoints: train.length,
+          evalPoints: evals.length,
+          bytes,
+        },
+        summary: {
+          ...run.summary,
+          step,
+          lastLoss: train[train.length - 1]?.loss ?? null,
+          best,
+          final: null,
+          error: null,
+        },
+      };
+      await runs.put(next);
+      return { run: next, train, evals };
+    });
   }
 
   // --- app state and usage -----------------------------------------------------------------

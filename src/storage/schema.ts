@@ -9,8 +9,11 @@ import type { EvalPoint, TrainPoint } from '../protocol';
 
 /** IndexedDB database name. */
 export const DB_NAME = 'distillery';
-/** IndexedDB version: bump with a step in `upgradeDb` (./db.ts) when stores or indexes change. */
-export const DB_VERSION = 1;
+/**
+ * IndexedDB version: bump with a step in `upgradeDb` (./db.ts) when stores or indexes change.
+ * 2 added the `resume` store (one resume point per run).
+ */
+export const DB_VERSION = 2;
 /**
  * Version of checkpoint records (STYLE R17). 2 added `tokenizer` and `task` (what inference on a
  * saved checkpoint needs besides its weights); schema-1 records read back with both null.
@@ -18,6 +21,8 @@ export const DB_VERSION = 1;
 export const CKPT_SCHEMA = 2;
 /** Version of run records. */
 export const RUN_SCHEMA = 1;
+/** Version of resume-point records. */
+export const RESUME_SCHEMA = 1;
 /** Train points per metrics chunk: appending rewrites one chunk of at most this many points. */
 export const CHUNK_POINTS = 512;
 
@@ -129,6 +134,29 @@ export interface AppStateRecord {
   schema: 1;
   savedAt: number;
   value: unknown;
+}
+
+/**
+ * Where an interrupted run picks up (one per run, key `runId`, replaced whole in one transaction):
+ * the state after `step` completed steps, taken right after a dev evaluation. With it, the
+ * training loop continues at step + 1 exactly as the uninterrupted run would have (docs/storage.md).
+ */
+export interface ResumeRecord {
+  schema: typeof RESUME_SCHEMA;
+  runId: string;
+  /** The last completed optimiser step. */
+  step: number;
+  createdAt: number;
+  /** The student's parameters and the method's own trainable variables after `step`. */
+  weights: Record<string, StoredTensor>;
+  /** AdamW's state: its step count and first and second moments, flat in `names` order. */
+  optimizer: { step: number; names: string[]; m: ArrayBuffer; v: ArrayBuffer };
+  /** The best dev evaluation of the current stage so far (null: none yet in this stage). */
+  best: EvalPoint | null;
+  /** The student's weights at `best`; null when they are those of `weights` (best at `step`). */
+  bestWeights: Record<string, StoredTensor> | null;
+  /** Bytes of tensor data (weights, optimizer moments, best weights). */
+  bytes: number;
 }
 
 // --- keys ------------------------------------------------------------------------------------
@@ -384,6 +412,43 @@ export function migrateCheckpoint(record: unknown, where = 'checkpoint'): Checkp
           `(${CKPT_SCHEMA}): reload to update the app`,
       );
   }
+}
+
+// --- resume points ---
+
+const resumeRecordSchema = z.strictObject({
+  schema: z.literal(RESUME_SCHEMA),
+  runId: z.string().regex(RUN_ID),
+  step: z.number().int().min(1),
+  createdAt: finite,
+  weights: z.record(z.string(), storedTensor),
+  optimizer: z
+    .strictObject({
+      step: z.number().int().min(0),
+      names: z.array(z.string()),
+      m: z.custom<ArrayBuffer>((x) => x instanceof ArrayBuffer, 'm: not an ArrayBuffer'),
+      v: z.custom<ArrayBuffer>((x) => x instanceof ArrayBuffer, 'v: not an ArrayBuffer'),
+    })
+    .refine((o) => o.m.byteLength === o.v.byteLength && o.m.byteLength % 4 === 0, {
+      message: 'the optimizer moments differ in size',
+    }),
+  best: evalPointSchema.nullable(),
+  bestWeights: z.record(z.string(), storedTensor).nullable(),
+  bytes: z.number().int().min(0),
+});
+
+/** A stored resume point, checked; a newer schema is refused with its reason. */
+export function readResumeRecord(record: unknown, where = 'resume point'): ResumeRecord {
+  const schema =
+    typeof record === 'object' && record !== null && 'schema' in record ? record.schema : undefined;
+  if (typeof schema === 'number' && schema > RESUME_SCHEMA) {
+    throw new Error(
+      `${where}: resume schema ${schema} is newer than this app reads (${RESUME_SCHEMA}): reload to update the app`,
+    );
+  }
+  const parsed = resumeRecordSchema.safeParse(record);
+  if (!parsed.success) throw new Error(`${where}: malformed resume point: ${issues(parsed.error)}`);
+  return parsed.data;
 }
 
 /** A checkpoint record's listing metadata. */
