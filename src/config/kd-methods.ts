@@ -3,10 +3,18 @@
 // re-exported here so the UI realm, which may not import src/kd, reads the one source of truth.
 // docs/methods.md explains every method and every parameter choice in full.
 import { KD_DEFAULTS, kdDefaults } from '../kd/defaults';
-import type { KdConfig, KdKind, KdSpec, SwaSpec, TeacherRef } from '../kd/spec';
+import type {
+  GlitterAddonSpec,
+  KdConfig,
+  KdKind,
+  KdSpec,
+  LabelNoiseSpec,
+  SwaSpec,
+  TeacherRef,
+} from '../kd/spec';
 
 export { KD_DEFAULTS, kdDefaults };
-export type { KdConfig, KdKind, KdSpec, SwaSpec, TeacherRef };
+export type { GlitterAddonSpec, KdConfig, KdKind, KdSpec, LabelNoiseSpec, SwaSpec, TeacherRef };
 
 /** How the UI presents one method. */
 export interface MethodInfo {
@@ -135,6 +143,46 @@ export const SWA_INFO: MethodInfo = {
 /** SWA's settings when the add-on is switched on (averaging from half-way through the last stage). */
 export const SWA_DEFAULTS: SwaSpec = { start: 0.5, every: 10, lrScale: 0.5 };
 
+/** Glitter as an add-on to any other method. */
+export const GLITTER_ADDON_INFO: MethodInfo = {
+  label: 'Glitter augmentation',
+  summary:
+    'On top of the method: each step also trains on the k of K augmented candidates per example ' +
+    'that the student gets most wrong (KD setup: against the teacher; consistency: against itself).',
+  citation: 'Kamalloo et al., Findings of ACL 2022, arXiv:2203.09391',
+};
+
+/** The add-on's settings when switched on: the method's defaults, alpha_aug as the weight. */
+export function glitterAddonDefaults(): GlitterAddonSpec {
+  const g = kdDefaults('glitter');
+  return {
+    setup: g.setup,
+    candidates: g.candidates,
+    select: g.select,
+    selection: g.selection,
+    augment: g.augment,
+    temperature: g.temperature,
+    weight: g.weights.aug,
+    uda: { temperature: g.uda.temperature },
+    eda: { ...g.eda },
+    mlm: { ...g.mlm },
+    generator: structuredClone(g.generator),
+  };
+}
+
+/** Label-noise injection, the setting of KD under noisy labels. */
+export const LABEL_NOISE_INFO: MethodInfo = {
+  label: 'Noisy labels',
+  summary:
+    'Flip a share of the training labels before anything trains (teacher included): uniformly to ' +
+    'another class, or class c to c + 1. Dev labels stay clean. Pair with the teacher-relabel or ' +
+    'small-loss method to see the mitigation.',
+  citation: 'Bhardwaj et al., W-NUT 2021',
+};
+
+/** Label noise when switched on. */
+export const LABEL_NOISE_DEFAULTS: LabelNoiseSpec = { kind: 'uniform', rate: 0.2, seed: 1 };
+
 /** The methods in the registry's order (KD_DEFAULTS holds one entry per kind). */
 export function methodKinds(): KdKind[] {
   return Object.keys(KD_DEFAULTS) as KdKind[];
@@ -149,4 +197,10 @@ export function methodInfo(kind: string): MethodInfo {
 export function methodNeedsTeacher(spec: KdSpec): boolean {
   if (spec.kind === 'none') return false;
   return !(spec.kind === 'glitter' && spec.setup === 'consistency');
+}
+
+/** Whether a KD config needs a teacher: its method does, or the Glitter add-on's 'kd' setup. */
+export function kdNeedsTeacher(kd: KdConfig | undefined): boolean {
+  if (!kd) return false;
+  return methodNeedsTeacher(kd.method) || kd.glitter?.setup === 'kd';
 }

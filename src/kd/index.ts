@@ -5,7 +5,15 @@
 export * from './spec';
 export * from './defaults';
 export * from './presets';
-export { KD_ALGORITHMS, createMethod, heldOutSize, needsTeacher, type SpecOf } from './registry';
+export {
+  KD_ALGORITHMS,
+  createKdRuntime,
+  createMethod,
+  heldOutSize,
+  kdNeedsTeacher,
+  needsTeacher,
+  type SpecOf,
+} from './registry';
 export * from './method';
 export * from './losses';
 export * from './teacher';

@@ -3,7 +3,7 @@
 import { annealing } from './algorithms/annealing';
 import { combined } from './algorithms/combined';
 import { continuation } from './algorithms/continuation';
-import { glitter } from './algorithms/glitter';
+import { glitter, withGlitter } from './algorithms/glitter';
 import { intermediate } from './algorithms/intermediate';
 import { kronecker } from './algorithms/kronecker';
 import { none } from './algorithms/none';
@@ -13,7 +13,7 @@ import { rwKd } from './algorithms/rw-kd';
 import { universal } from './algorithms/universal';
 import { vanilla } from './algorithms/vanilla';
 import type { MethodEnv, MethodImpl, MethodRuntime } from './method';
-import type { KdKind, KdSpec } from './spec';
+import type { KdConfig, KdKind, KdSpec } from './spec';
 
 /** The spec type of each kind. */
 export type SpecOf = { [K in KdKind]: Extract<KdSpec, { kind: K }> };
@@ -48,5 +48,20 @@ export function createMethod<K extends KdKind>(
   return impl(spec, env);
 }
 
+/** The runtime of a whole KD config: its method, with the Glitter add-on on top when set. */
+export async function createKdRuntime(
+  kd: Pick<KdConfig, 'method' | 'glitter'>,
+  env: MethodEnv,
+): Promise<MethodRuntime> {
+  const base = await createMethod(kd.method, env);
+  if (!kd.glitter) return base;
+  try {
+    return await withGlitter(base, kd.glitter, env);
+  } catch (e) {
+    base.dispose();
+    throw e;
+  }
+}
+
 /** Whether a method distils from a teacher ('none' and Glitter's consistency setup do not). */
-export { methodNeedsTeacher as needsTeacher } from '../config/kd-methods';
+export { methodNeedsTeacher as needsTeacher, kdNeedsTeacher } from '../config/kd-methods';

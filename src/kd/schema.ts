@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { ConfigError } from '../config/validate';
 import type { RunConfig } from '../config/run-config';
+import { kdNeedsTeacher, methodNeedsTeacher } from '../config/kd-methods';
 import { int, modelArchSchema, trainConfigSchema } from '../config/schemas';
 
 const unit = z.number().min(0).max(1);
@@ -145,7 +146,51 @@ export const teacherRefSchema = z.discriminatedUnion('source', [
     ensemble: int(1, 16).optional(),
   }),
   z.strictObject({ source: z.literal('provided') }),
+  z.strictObject({
+    source: z.literal('checkpoint'),
+    key: z
+      .string()
+      .regex(
+        /^kd\/[^/]+\/(teacher\/)?step-\d+$/,
+        'pick a saved checkpoint (a key kd/<run>/step-<n>)',
+      ),
+  }),
+  z.strictObject({
+    source: z.literal('hf'),
+    from: z.discriminatedUnion('kind', [
+      z.strictObject({
+        kind: z.literal('hub'),
+        model: z
+          .string()
+          .trim()
+          .min(1, 'give a Hugging Face model id (owner/name) or its URL')
+          .refine(
+            (m) =>
+              /^https?:\/\/[^/]+\/[^/]+/.test(m) ||
+              /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(m),
+            "not a Hugging Face model id ('owner/name') or an http(s) URL of one",
+          ),
+        revision: z.string().min(1).max(200),
+      }),
+      z.strictObject({
+        kind: z.literal('files'),
+        names: z.array(z.string().min(1)).refine((n) => hasHfFiles(n), {
+          message: 'pick config.json, model.safetensors and vocab.txt (or tokenizer.json)',
+        }),
+      }),
+    ]),
+  }),
 ]);
+
+/** Whether picked file names (base names count) include what a Hugging Face BERT import reads. */
+export function hasHfFiles(names: readonly string[]): boolean {
+  const base = new Set(names.map((n) => n.split('/').pop() ?? n));
+  return (
+    base.has('config.json') &&
+    base.has('model.safetensors') &&
+    (base.has('vocab.txt') || base.has('tokenizer.json'))
+  );
+}
 
 export const swaSchema = z.strictObject({
   start: z.number().min(0).max(10),
@@ -153,10 +198,25 @@ export const swaSchema = z.strictObject({
   lrScale: z.number().min(0).max(100),
 });
 
+export const glitterAddonSchema = z.strictObject({
+  setup: z.enum(['kd', 'consistency']),
+  candidates: int(1, 64),
+  select: int(1, 64),
+  selection: z.enum(['worst', 'random', 'all']),
+  augment: z.enum(['eda', 'mlm', 'both']),
+  temperature,
+  weight,
+  uda: z.strictObject({ temperature }),
+  eda: z.strictObject({ swaps: int(0, 64), deleteProb: z.number().min(0).lt(1) }),
+  mlm: z.strictObject({ prob: z.number().gt(0).lt(1), topK: int(1, 1000) }),
+  generator: z.strictObject({ model: modelArchSchema, mlm: mlmSchema }),
+});
+
 export const kdConfigSchema = z.strictObject({
   method: kdSpecSchema,
   teacher: teacherRefSchema.optional(),
   swa: swaSchema.optional(),
+  glitter: glitterAddonSchema.optional(),
   labelNoise: z
     .strictObject({
       kind: z.enum(['uniform', 'class-conditional']),
@@ -171,13 +231,26 @@ export function checkKdConfig(c: RunConfig): ConfigError[] {
   const kd = c.kd;
   if (!kd) return [];
   const errors: ConfigError[] = [];
-  const teacherless =
-    kd.method.kind === 'none' ||
-    (kd.method.kind === 'glitter' && kd.method.setup === 'consistency');
-  if (!teacherless && !kd.teacher) {
+  if (kdNeedsTeacher(kd) && !kd.teacher) {
     errors.push({
       path: 'kd.teacher',
-      message: `kd.method '${kd.method.kind}' distils from a teacher: set kd.teacher`,
+      message: methodNeedsTeacher(kd.method)
+        ? `kd.method '${kd.method.kind}' distils from a teacher: set kd.teacher`
+        : "the Glitter add-on's 'kd' setup distils from a teacher: set kd.teacher (or use setup 'consistency')",
+    });
+  }
+  const g = kd.glitter;
+  if (g && kd.method.kind === 'glitter') {
+    errors.push({
+      path: 'kd.glitter',
+      message:
+        'kd.method is already Glitter: switch the Glitter add-on off (or pick another method)',
+    });
+  }
+  if (g && g.select > g.candidates) {
+    errors.push({
+      path: 'kd.glitter.select',
+      message: `Glitter selects ${g.select} of ${g.candidates} candidates: select must be ≤ candidates`,
     });
   }
   const m = kd.method;
@@ -224,6 +297,16 @@ export function checkKdConfig(c: RunConfig): ConfigError[] {
         message: `Pro-KD follows ${m.checkpoints} teacher checkpoints: set kd.teacher.footprintEvery > 0 so the teacher saves them`,
       });
     }
+  }
+  if (
+    m.kind === 'pro-kd' &&
+    m.checkpoints > 1 &&
+    (kd.teacher?.source === 'checkpoint' || kd.teacher?.source === 'hf')
+  ) {
+    errors.push({
+      path: 'kd.teacher',
+      message: `Pro-KD follows ${m.checkpoints} teacher checkpoints (footprints), which only a teacher trained in this run saves: train the teacher here, or set checkpoints to 1`,
+    });
   }
   const t = kd.teacher;
   if (t?.source === 'train' && t.model.hidden % t.model.heads !== 0) {

@@ -254,6 +254,27 @@ export interface GlitterSpec {
   generator: { model: ModelArch; mlm: MlmSpec };
 }
 
+/** What Glitter's augmentation needs (the method's spec has it; so has the add-on's). */
+export type GlitterAugSpec = Pick<
+  GlitterSpec,
+  | 'setup'
+  | 'candidates'
+  | 'select'
+  | 'selection'
+  | 'augment'
+  | 'temperature'
+  | 'eda'
+  | 'mlm'
+  | 'generator'
+> & { uda: { temperature: number } };
+
+/**
+ * Glitter on top of another method (kd.glitter): the pool and selection of the method 'glitter',
+ * its term added to the other method's loss with weight `weight` (the code's alpha_aug in the 'kd'
+ * setup, alpha_uda in the 'consistency' one). See withGlitter in src/kd/algorithms/glitter.ts.
+ */
+export type GlitterAddonSpec = GlitterAugSpec & { weight: number };
+
 /** Every distillation method, by `kind`. The registry (./registry) maps each kind to its module. */
 export type KdSpec =
   | NoneSpec
@@ -288,6 +309,11 @@ export interface MlmSpec {
  * - 'train': trained in the app first, with the same loop, data and tokenizer as the student.
  * - 'provided': handed to the training loop as a Model (imported from Hugging Face, an earlier
  *   run, or shared by the experiment runner across methods).
+ * - 'checkpoint': a saved checkpoint in this browser's IndexedDB (a teacher an earlier run trained,
+ *   or any dense BERT run's best), loaded by the worker; the run adopts its vocabulary.
+ * - 'hf': a Hugging Face BERT classifier already fine-tuned on the task (its head has the task's
+ *   labels), from the Hub (id or URL, fetched by the worker) or from files the person picked
+ *   (the page hands their bytes to the worker); the run adopts its vocabulary.
  */
 export type TeacherRef =
   | {
@@ -306,7 +332,28 @@ export type TeacherRef =
        */
       ensemble?: number;
     }
-  | { source: 'provided' };
+  | { source: 'provided' }
+  | {
+      source: 'checkpoint';
+      /** The checkpoint's IndexedDB key (`kd/<runId>/step-<n>` or `kd/<runId>/teacher/step-<n>`). */
+      key: string;
+    }
+  | { source: 'hf'; from: HfTeacherLocation };
+
+/** Where a Hugging Face teacher's files are. */
+export type HfTeacherLocation =
+  | {
+      kind: 'hub';
+      /** A Hub repo id ('owner/name') or a URL of one ('https://huggingface.co/owner/name'). */
+      model: string;
+      /** Branch, tag or commit. */
+      revision: string;
+    }
+  | {
+      kind: 'files';
+      /** Names of the picked files (config.json, model.safetensors, vocab.txt or tokenizer.json). */
+      names: string[];
+    };
 
 /**
  * Stochastic weight averaging (Lu et al., Findings of EMNLP 2022, arXiv:2212.05956): in the
@@ -342,6 +389,8 @@ export interface KdConfig {
   teacher?: TeacherRef;
   /** Weight averaging on top of the method (works with 'none' too: SWA fine-tuning). */
   swa?: SwaSpec;
+  /** Glitter's worst-case augmentation on top of the method (not with the method 'glitter'). */
+  glitter?: GlitterAddonSpec;
   /** Corrupt the training labels first (teacher and student both see the noisy split). */
   labelNoise?: LabelNoiseSpec;
 }

@@ -15,7 +15,7 @@ import {
   batchLogits,
   bertConfigOf,
   cachedLogits,
-  createMethod,
+  createKdRuntime,
   disposeTeacher,
   encoderWeights,
   mlmHeadWeights,
@@ -23,6 +23,7 @@ import {
   freeze,
   heldOutSize,
   holdOut,
+  kdNeedsTeacher,
   initMlmParams,
   mlmPretrain,
   needsTeacher,
@@ -322,7 +323,7 @@ export async function runTraining(
   // A KroneckerBERT initialised by NKP needs the teacher's weights even under a method that does
   // not distil ('none': NKP init, then the labels alone, the paper's "no KD" ablation).
   const nkpStudent = config.student?.kind === 'kron-bert' && config.student.init === 'nkp';
-  const wantsTeacher = needsTeacher(spec) || nkpStudent;
+  const wantsTeacher = kdNeedsTeacher(config.kd) || nkpStudent;
   const ownsTeacher = wantsTeacher && !opts.teacher;
   let teacherLogits: Float32Array | null = null;
   let model: Model | null = null;
@@ -362,28 +363,31 @@ export async function runTraining(
     );
     if (opts.initialWeights) loadWeights(model, opts.initialWeights);
     const bundle = teacher;
-    method = await createMethod(spec, {
-      task: data.spec,
-      teacher,
-      teacherLogits,
-      student: model,
-      studentConfig: model.kind === 'bert' ? modelConfig : null,
-      train,
-      meta,
-      totalSteps: t.steps,
-      stepsPerEpoch,
-      batchSize: B,
-      seed: t.seed,
-      tokenizer,
-      buckets,
-      specialIds: tokenizer.specialIds,
-      embeddingGrad,
-      footprintLogits: async (i) => {
-        const f = bundle?.footprints[i];
-        if (!bundle || !f) throw new Error(`The teacher has no footprint ${i}`);
-        return cachedLogits(bundle, train, B, buckets, pad, f);
+    method = await createKdRuntime(
+      { method: spec, glitter: config.kd?.glitter },
+      {
+        task: data.spec,
+        teacher,
+        teacherLogits,
+        student: model,
+        studentConfig: model.kind === 'bert' ? modelConfig : null,
+        train,
+        meta,
+        totalSteps: t.steps,
+        stepsPerEpoch,
+        batchSize: B,
+        seed: t.seed,
+        tokenizer,
+        buckets,
+        specialIds: tokenizer.specialIds,
+        embeddingGrad,
+        footprintLogits: async (i) => {
+          const f = bundle?.footprints[i];
+          if (!bundle || !f) throw new Error(`The teacher has no footprint ${i}`);
+          return cachedLogits(bundle, train, B, buckets, pad, f);
+        },
       },
-    });
+    );
     const covered = method.stages.reduce((n, st) => n + st.steps, 0);
     if (covered !== t.steps) {
       throw new Error(

@@ -7,7 +7,8 @@ import { useNodeBackend } from '../../cli/node-backend';
 import { runTraining } from '../../train/loop';
 import { kdDefaults } from '../defaults';
 import { softTargetKl } from '../losses';
-import type { GlitterSpec } from '../spec';
+import { glitterAddonDefaults } from '../../config/kd-methods';
+import type { GlitterAddonSpec, GlitterSpec } from '../spec';
 import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
 import { TOY_TEACHER, toyConfig, toyTask } from '../testing';
 import { glitterSelect, selectedMean } from './glitter';
@@ -184,6 +185,87 @@ describe('Glitter in the training loop (wasm)', () => {
     expect(r.teacher).toBeNull();
     expect(Object.keys(r.train[0]!.terms!)).toEqual(['ce', 'uda', 'picked']);
     expect(r.best!.main).toBeGreaterThan(0.8);
+    r.model.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+});
+
+describe('Glitter as an add-on to another method (wasm)', () => {
+  const data = toyTask(3, 400, 80);
+  let teacher: TeacherBundle;
+  const addon = (over: Partial<GlitterAddonSpec>): GlitterAddonSpec => ({
+    ...glitterAddonDefaults(),
+    augment: 'eda',
+    candidates: 4,
+    ...over,
+  });
+
+  beforeAll(async () => {
+    const c = toyConfig(60);
+    c.model = { ...TOY_TEACHER };
+    const r = await runTraining(c, data, { backend: 'wasm' });
+    teacher = teacherBundle(r.model);
+  });
+  afterAll(() => disposeTeacher(teacher));
+
+  const vanilla = (steps: number, glitter?: GlitterAddonSpec) =>
+    toyConfig(steps, {
+      method: kdDefaults('vanilla'),
+      teacher: { source: 'provided' },
+      ...(glitter ? { glitter } : {}),
+    });
+
+  it('adds weight × the selected-candidate term to the method loss, and nothing at weight 0', async () => {
+    const plain = await runTraining(vanilla(4), data, { backend: 'wasm', teacher });
+    const zero = await runTraining(vanilla(4, addon({ weight: 0 })), data, {
+      backend: 'wasm',
+      teacher,
+    });
+    const half = await runTraining(vanilla(4, addon({ weight: 0.5 })), data, {
+      backend: 'wasm',
+      teacher,
+    });
+    // Weight 0: the same curve as the method alone (the add-on changes no gradient).
+    expect(zero.train.map((p) => p.loss)).toEqual(plain.train.map((p) => p.loss));
+    // The method's own terms, then the add-on's.
+    expect(Object.keys(half.train[0]!.terms!)).toEqual([
+      ...Object.keys(plain.train[0]!.terms!),
+      'glitter',
+      'picked',
+    ]);
+    // Step 1 starts from the same weights: total = vanilla's total + 0.5 × the Glitter term.
+    const h = half.train[0]!;
+    expect(h.loss).toBeCloseTo(plain.train[0]!.loss + 0.5 * h.terms!['glitter']!, 5);
+    expect(h.terms!['glitter']!).toBeGreaterThan(0);
+    expect(h.terms!['picked']).toBe(2);
+    [plain, zero, half].forEach((r) => r.model.dispose());
+  });
+
+  it('on a two-phase method (Annealing-KD) the term is there in both phases; it learns, leaks nothing', async () => {
+    const tensors = tf.memory().numTensors;
+    const c = toyConfig(60, {
+      method: { ...kdDefaults('annealing'), tauMax: 2, phase1Units: 2, phase2Units: 1 },
+      teacher: { source: 'provided' },
+      glitter: addon({}),
+    });
+    const r = await runTraining(c, data, { backend: 'wasm', teacher });
+    const stages = new Set(r.train.map((p) => p.stage));
+    expect(stages.size).toBe(2);
+    expect(r.train.every((p) => Number.isFinite(p.terms!['glitter']))).toBe(true);
+    expect(r.best!.main).toBeGreaterThan(0.8);
+    r.model.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it("consistency setup on 'none': no teacher is made, the term is trained on", async () => {
+    const tensors = tf.memory().numTensors;
+    const r = await runTraining(
+      toyConfig(30, { method: kdDefaults('none'), glitter: addon({ setup: 'consistency' }) }),
+      data,
+      { backend: 'wasm' },
+    );
+    expect(r.teacher).toBeNull();
+    expect(Object.keys(r.train[0]!.terms!)).toEqual(['glitter', 'picked']);
     r.model.dispose();
     expect(tf.memory().numTensors).toBe(tensors);
   });

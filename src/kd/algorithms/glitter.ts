@@ -14,9 +14,16 @@ import { toTensors } from '../../train/step';
 import { hash32 } from '../../util/rng';
 import { buildPool, type AugmentPool } from '../augment';
 import { constantOf, crossEntropy, softTargetKl } from '../losses';
-import { singleStage, type LossTerms, type MethodImpl } from '../method';
+import {
+  singleStage,
+  type LossTerms,
+  type MethodEnv,
+  type MethodImpl,
+  type MethodRuntime,
+  type StepInputs,
+} from '../method';
 import { initMlmParams, mlmPretrain } from '../mlm';
-import type { GlitterSpec } from '../spec';
+import type { GlitterAddonSpec, GlitterAugSpec, GlitterSpec } from '../spec';
 import { batchLogits, computeLogits } from '../teacher';
 import { requireClassification } from './common';
 
@@ -55,12 +62,29 @@ export function selectedMean(loss: tf.Tensor1D, mask: tf.Tensor2D): tf.Scalar {
   return tf.div(tf.sum(tf.mul(loss, m)), tf.maximum(tf.sum(m), 1)) as tf.Scalar;
 }
 
-export const glitter: MethodImpl<GlitterSpec> = async (spec, env) => {
-  requireClassification(env.task, 'Glitter');
-  const teacherLogits = env.teacherLogits;
-  if (spec.setup === 'kd' && (!env.teacher || !teacherLogits)) {
+/**
+ * The augmentation part of Glitter, shared by the method ('glitter') and the add-on (kd.glitter):
+ * the candidate pool (made once), the teacher's logits on it (KD setup), and the per-step term.
+ */
+export interface GlitterAugmentation {
+  /**
+   * Mean δ over the candidates selected at this step ('kd': T²-scaled KL from the teacher on x̃;
+   * 'consistency': KL(σ(z_S(x)) ‖ σ(z_S(x̃)/τ_uda)) against a fixed copy of the student on x), and
+   * how many candidates per example were picked. Valid inside the step's tidy.
+   */
+  term(inp: StepInputs): { aug: tf.Scalar; picked: tf.Scalar };
+}
+
+/** Builds the pool and the term. `who` names the caller in error messages. */
+export async function glitterAugmentation(
+  spec: GlitterAugSpec,
+  env: MethodEnv,
+  who: string,
+): Promise<GlitterAugmentation> {
+  requireClassification(env.task, who);
+  if (spec.setup === 'kd' && !env.teacher) {
     throw new Error(
-      "Glitter's 'kd' setup needs a teacher: set kd.teacher (or use setup 'consistency')",
+      `${who}: the 'kd' setup needs a teacher: set kd.teacher (or use setup 'consistency')`,
     );
   }
   const C = env.task.numLabels;
@@ -116,9 +140,7 @@ export const glitter: MethodImpl<GlitterSpec> = async (spec, env) => {
       : null;
   const student = env.student;
   return {
-    stages: singleStage(env.totalSteps),
-    extraVars: new Map(),
-    loss: (inp): LossTerms => {
+    term: (inp) => {
       const B = inp.rows.length;
       const cand = Int32Array.from(
         { length: B * K },
@@ -138,43 +160,81 @@ export const glitter: MethodImpl<GlitterSpec> = async (spec, env) => {
         dropoutSeed: seed,
         embeddingGrad: env.embeddingGrad,
       }).logits; // [B·K, C]
-      const zs = inp.student.logits;
-      const ce = tf.mean(crossEntropy(zs, inp.batch.labels)) as tf.Scalar;
+      let delta: tf.Tensor1D;
       if (spec.setup === 'consistency') {
         // δ = KL(σ(z_S(x)) ‖ σ(z_S(x̃)/τ_uda)), z_S(x) a fixed copy (the code's fixed_copy).
-        const anchor = constantOf(zs, (z) => tf.clone(z));
+        const anchor = constantOf(inp.student.logits, (z) => tf.clone(z));
         const rep = tf.reshape(tf.tile(tf.expandDims(anchor, 1), [1, K, 1]), [
           B * K,
           C,
         ]) as tf.Tensor2D;
         // KL(p ‖ q) with p = σ(anchor), q = σ(zAug/τ): softTargetKl at T = 1 on (zAug/τ, anchor).
-        const kl = softTargetKl(tf.div(zAug, spec.uda.temperature) as tf.Tensor2D, rep, 1);
-        const mask = glitterSelect(
-          tf.reshape(kl, [B, K]) as tf.Tensor2D,
-          valid,
-          spec.select,
-          spec.selection,
-          seed,
-        );
-        const uda = selectedMean(kl, mask);
-        const total = tf.add(ce, tf.mul(uda, spec.uda.alpha)) as tf.Scalar;
-        return { total, terms: { ce, uda, picked: tf.div(tf.sum(mask), B) as tf.Scalar } };
+        delta = softTargetKl(tf.div(zAug, spec.uda.temperature) as tf.Tensor2D, rep, 1);
+      } else {
+        const zt = batchLogits(poolTeacher!, C, cand, B * K);
+        delta = softTargetKl(zAug, zt, spec.temperature); // [B·K], T²-scaled (the code's KD)
       }
-      const zt = batchLogits(poolTeacher!, C, cand, B * K);
-      const klAug = softTargetKl(zAug, zt, spec.temperature); // [B·K], T²-scaled (the code's KD)
       const mask = glitterSelect(
-        tf.reshape(klAug, [B, K]) as tf.Tensor2D,
+        tf.reshape(delta, [B, K]) as tf.Tensor2D,
         valid,
         spec.select,
         spec.selection,
         seed,
       );
-      const aug = selectedMean(klAug, mask);
+      return { aug: selectedMean(delta, mask), picked: tf.div(tf.sum(mask), B) as tf.Scalar };
+    },
+  };
+}
+
+export const glitter: MethodImpl<GlitterSpec> = async (spec, env) => {
+  if (spec.setup === 'kd' && (!env.teacher || !env.teacherLogits)) {
+    throw new Error(
+      "Glitter's 'kd' setup needs a teacher: set kd.teacher (or use setup 'consistency')",
+    );
+  }
+  const g = await glitterAugmentation(spec, env, 'Glitter');
+  return {
+    stages: singleStage(env.totalSteps),
+    extraVars: new Map(),
+    loss: (inp): LossTerms => {
+      const zs = inp.student.logits;
+      const ce = tf.mean(crossEntropy(zs, inp.batch.labels)) as tf.Scalar;
+      const { aug, picked } = g.term(inp);
+      if (spec.setup === 'consistency') {
+        const total = tf.add(ce, tf.mul(aug, spec.uda.alpha)) as tf.Scalar;
+        return { total, terms: { ce, uda: aug, picked } };
+      }
       const kd = tf.mean(softTargetKl(zs, inp.teacherLogits(), spec.temperature)) as tf.Scalar;
       const w = spec.weights;
       const total = tf.addN([tf.mul(kd, w.kd), tf.mul(ce, w.ce), tf.mul(aug, w.aug)]) as tf.Scalar;
-      return { total, terms: { ce, kd, aug, picked: tf.div(tf.sum(mask), B) as tf.Scalar } };
+      return { total, terms: { ce, kd, aug, picked } };
     },
     dispose: () => {},
   };
 };
+
+/**
+ * Glitter as an add-on (kd.glitter) to any other method: the method's own loss on the batch plus
+ * `weight` × Glitter's augmentation term on the worst-case k of K candidates per example.
+ * Choices where the paper is silent (it pairs Glitter with plain KD and consistency training
+ * only): the term is added at every step the student trains (every stage of a multi-stage method,
+ * not the steps a method spends on its own updates, such as Combined-KD's generator); in the 'kd'
+ * setup δ uses the final teacher at τ = `temperature`, whatever schedule the base method follows
+ * for its own terms; its chart terms are 'glitter' and 'picked'.
+ */
+export async function withGlitter(
+  base: MethodRuntime,
+  spec: GlitterAddonSpec,
+  env: MethodEnv,
+): Promise<MethodRuntime> {
+  const g = await glitterAugmentation(spec, env, 'The Glitter add-on');
+  return {
+    ...base,
+    loss: (inp): LossTerms => {
+      const b = base.loss(inp);
+      const { aug, picked } = g.term(inp);
+      const total = tf.add(b.total, tf.mul(aug, spec.weight)) as tf.Scalar;
+      return { total, terms: { ...b.terms, glitter: aug, picked } };
+    },
+  };
+}

@@ -14,6 +14,10 @@ import {
   withMethodParam,
   withStudentKind,
   withStudentParam,
+  withGlitterEnabled,
+  withGlitterParam,
+  withLabelNoiseEnabled,
+  withLabelNoiseParam,
   withSwaEnabled,
   withSwaParam,
   withTeacherPreset,
@@ -69,6 +73,45 @@ describe('KD pipeline updaters', () => {
     expect(validateRunConfig(on)).toEqual([]);
     expect(withSwaParam(on, 'every', 3).kd?.swa?.every).toBe(3);
     expect(withSwaEnabled(on, false).kd).toBeUndefined();
+  });
+
+  it('the Glitter add-on: on with the method defaults, validated, off again', () => {
+    // 'kd' setup on plain training: it needs a teacher, the worker's own message says so.
+    const on = withGlitterEnabled(defaultRunConfig(), true);
+    expect(on.kd?.glitter).toMatchObject({ setup: 'kd', candidates: 8, select: 2, weight: 0.5 });
+    expect(validateRunConfig(on).map((e) => e.path)).toEqual(['kd.teacher']);
+    const uda = withGlitterParam(on, ['setup'], 'consistency');
+    expect(validateRunConfig(uda)).toEqual([]);
+    expect(validateRunConfig(withGlitterParam(uda, ['select'], 9)).map((e) => e.path)).toEqual([
+      'kd.glitter.select',
+    ]);
+    expect(withGlitterParam(uda, ['eda', 'swaps'], 3).kd?.glitter?.eda.swaps).toBe(3);
+    // Not on top of the Glitter method itself.
+    const twice = withMethodKind(withTeacherSource(uda, 'train'), 'glitter');
+    expect(validateRunConfig(twice).map((e) => e.path)).toEqual(['kd.glitter']);
+    // A method with a teacher, plus the add-on: valid; switching it off keeps the rest.
+    const annealing = withMethodKind(withTeacherSource(on, 'train'), 'annealing');
+    expect(validateRunConfig(annealing)).toEqual([]);
+    expect(withGlitterEnabled(annealing, false).kd).toMatchObject({
+      method: { kind: 'annealing' },
+    });
+    expect(withGlitterEnabled(annealing, false).kd?.glitter).toBeUndefined();
+    expect(withGlitterEnabled(on, false).kd).toBeUndefined();
+  });
+
+  it('label noise on and off; its rate is bounded', () => {
+    const on = withLabelNoiseEnabled(defaultRunConfig(), true);
+    expect(on.kd).toEqual({
+      method: { kind: 'none' },
+      labelNoise: { kind: 'uniform', rate: 0.2, seed: 1 },
+    });
+    expect(validateRunConfig(on)).toEqual([]);
+    const cc = withLabelNoiseParam(on, 'kind', 'class-conditional');
+    expect(cc.kd?.labelNoise?.kind).toBe('class-conditional');
+    expect(validateRunConfig(withLabelNoiseParam(cc, 'rate', 1)).map((e) => e.path)).toEqual([
+      'kd.labelNoise.rate',
+    ]);
+    expect(withLabelNoiseEnabled(on, false).kd).toBeUndefined();
   });
 
   it('a Kronecker preset sets the student and the trained teacher to its dense shape', () => {

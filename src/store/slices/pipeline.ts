@@ -3,11 +3,14 @@
 // nothing (no method, teacher or add-on) drops `kd`, so plain training stays plain.
 import {
   KD_DEFAULTS,
+  LABEL_NOISE_DEFAULTS,
   SWA_DEFAULTS,
+  glitterAddonDefaults,
   kdDefaults,
   type KdConfig,
   type KdKind,
   type KdSpec,
+  type LabelNoiseSpec,
   type SwaSpec,
   type TeacherRef,
 } from '../../config/kd-methods';
@@ -25,7 +28,9 @@ function tidyKd(kd: KdConfig): KdConfig | undefined {
   if (kd.teacher) out.teacher = kd.teacher;
   if (kd.swa) out.swa = kd.swa;
   if (kd.labelNoise) out.labelNoise = kd.labelNoise;
-  const empty = out.method.kind === 'none' && !out.teacher && !out.swa && !out.labelNoise;
+  if (kd.glitter) out.glitter = kd.glitter;
+  const empty =
+    out.method.kind === 'none' && !out.teacher && !out.swa && !out.labelNoise && !out.glitter;
   return empty ? undefined : out;
 }
 
@@ -82,6 +87,38 @@ export function withSwaParam<K extends keyof SwaSpec>(
 ): RunConfig {
   if (!c.kd?.swa) return c;
   return withKd(c, (kd) => ({ ...kd, swa: { ...kd.swa!, [key]: value } }));
+}
+
+/** Switches the Glitter add-on on (with the Glitter method's defaults) or off. */
+export function withGlitterEnabled(c: RunConfig, on: boolean): RunConfig {
+  return withKd(c, (kd) => {
+    if (!on) return { ...kd, glitter: undefined };
+    return { ...kd, glitter: kd.glitter ?? glitterAddonDefaults() };
+  });
+}
+
+/** Sets one Glitter add-on setting ('select', 'eda.swaps', ...); the add-on must be on. */
+export function withGlitterParam(c: RunConfig, path: readonly string[], value: unknown): RunConfig {
+  if (!c.kd?.glitter || path.length === 0) return c;
+  return withKd(c, (kd) => ({ ...kd, glitter: setAtPath(kd.glitter, path, value) }));
+}
+
+/** Switches label-noise injection on (with its defaults) or off. */
+export function withLabelNoiseEnabled(c: RunConfig, on: boolean): RunConfig {
+  return withKd(c, (kd) => {
+    if (!on) return { ...kd, labelNoise: undefined };
+    return { ...kd, labelNoise: kd.labelNoise ?? { ...LABEL_NOISE_DEFAULTS } };
+  });
+}
+
+/** Sets one label-noise setting (noise must be on). */
+export function withLabelNoiseParam<K extends keyof LabelNoiseSpec>(
+  c: RunConfig,
+  key: K,
+  value: LabelNoiseSpec[K],
+): RunConfig {
+  if (!c.kd?.labelNoise) return c;
+  return withKd(c, (kd) => ({ ...kd, labelNoise: { ...kd.labelNoise!, [key]: value } }));
 }
 
 /** A teacher trained in the app: `preset`'s shape, the run's training settings, no footprints. */
