@@ -124,6 +124,37 @@ test('teacher and method panels: explanation, citation, editable defaults and a 
   await expect(app.byTestId('methods.preview.stages')).toContainText('SWA from step 17');
   await methods.getByLabel('SWA fine-tuning').uncheck();
   await expect(app.byTestId('methods.preview.stages')).not.toContainText('SWA');
+
+  // The Glitter add-on: its fields, a cross-field error, the URL; switched off again.
+  const glitter = app.byTestId('methods.glitter');
+  await glitter.getByLabel('Glitter augmentation').check();
+  await expect(glitter.getByLabel('Candidates K', { exact: true })).toHaveValue('8');
+  await expect(glitter.getByLabel('Weight', { exact: true })).toHaveValue('0.5');
+  await glitter.getByLabel('Selected k', { exact: true }).fill('9');
+  await expect(app.byTestId('error.methods.glitter.select')).toContainText('select must be ≤');
+  await glitter.getByLabel('Selected k', { exact: true }).fill('2');
+  await expect(app.byTestId('error.methods.glitter.select')).toHaveCount(0);
+  await expect
+    .poll(() => new URL(page.url()).searchParams.get('kd.glitter'))
+    .toContain('"select":2');
+  // Label noise: on, an out-of-range rate is refused, off.
+  const noise = app.byTestId('methods.noise');
+  await noise.getByLabel('Noisy labels').check();
+  await expect(noise.getByLabel('Noise rate')).toHaveValue('0.2');
+  await noise.getByLabel('Noise rate').fill('1');
+  await expect(app.byTestId('error.methods.noise.rate')).toBeVisible();
+  await noise.getByLabel('Noise rate').fill('0.3');
+  const axe = await new AxeBuilder({ page })
+    .include('[data-testid="methods.glitter"]')
+    .include('[data-testid="methods.noise"]')
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual(
+    [],
+  );
+  await noise.getByLabel('Noisy labels').uncheck();
+  await glitter.getByLabel('Glitter augmentation').uncheck();
+  await expect(page).not.toHaveURL(/kd\.glitter/);
   await expect(app.byTestId('config.errors')).toHaveCount(0);
 });
 

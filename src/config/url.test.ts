@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KD_DEFAULTS } from '../kd/defaults';
+import { glitterAddonDefaults } from './kd-methods';
 import { defaultRunConfig } from './defaults';
 import { MODEL_PRESETS, modelPreset } from './presets';
 import type { RunConfig } from './run-config';
@@ -366,23 +367,33 @@ const teacher = fc.oneof(
   ),
 );
 
-const kd = fc.record(
-  {
-    method,
-    teacher,
-    swa: fc.record({
-      start: dbl(0, 2),
-      every: fc.integer({ min: 1, max: 50 }),
-      lrScale: dbl(0, 2),
-    }),
-    labelNoise: fc.record({
-      kind: fc.constantFrom('uniform', 'class-conditional'),
-      rate: below1,
-      seed: fc.integer({ min: 0, max: 1000 }),
-    }),
-  },
-  { requiredKeys: ['method'] },
-);
+const kd = fc
+  .record(
+    {
+      method,
+      teacher,
+      swa: fc.record({
+        start: dbl(0, 2),
+        every: fc.integer({ min: 1, max: 50 }),
+        lrScale: dbl(0, 2),
+      }),
+      labelNoise: fc.record({
+        kind: fc.constantFrom('uniform', 'class-conditional'),
+        rate: below1,
+        seed: fc.integer({ min: 0, max: 1000 }),
+      }),
+      glitter: fc
+        .tuple(perturb(glitterAddonDefaults()), fc.constantFrom('kd', 'consistency'))
+        .map(([g, setup]) => ({ ...(g as object), setup })),
+    },
+    { requiredKeys: ['method'] },
+  )
+  .map((k) => {
+    // The add-on is refused on the Glitter method: drop it there rather than lose the sample.
+    if (k.method.kind !== 'glitter' || !('glitter' in k)) return k;
+    const { glitter: _g, ...rest } = k;
+    return rest;
+  });
 
 const factor = fc.option(
   fc.record({
@@ -471,6 +482,11 @@ describe('round trip of generated configs', () => {
     for (const k of Object.keys(KD_DEFAULTS)) expect(kinds, k).toContain(k);
     const students = new Set(samples.map((c) => c.student?.kind ?? 'none'));
     expect([...students].sort()).toEqual(['bert', 'bilstm', 'kron-bert', 'none', 'textcnn']);
+    // The Glitter add-on, in both setups, on some other method.
+    const withGlitter = samples.filter((c) => c.kd?.glitter);
+    expect(new Set(withGlitter.map((c) => c.kd!.glitter!.setup))).toEqual(
+      new Set(['kd', 'consistency']),
+    );
   });
 
   it('the table covers every RunConfig leaf (a new field must get a key)', () => {

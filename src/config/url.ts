@@ -353,6 +353,7 @@ export const URL_FIELDS: readonly UrlField[] = [
   patch('teacher.params', ['kd', 'teacher'], "trained teacher: JSON merge patch on the run's own model and train settings"),
   json('kd.swa', ['kd', 'swa'], 'SWA add-on (JSON)'),
   json('kd.noise', ['kd', 'labelNoise'], 'label-noise injection (JSON)'),
+  json('kd.glitter', ['kd', 'glitter'], 'Glitter add-on (JSON)'),
   variant('student', ['student', 'kind'], 'student kind (- = the dense BERT of the model keys)', STUDENT_KINDS, studentBase, true),
   patch('student.params', ['student'], 'student spec: JSON merge patch on the kind\'s base'),
 ];

@@ -1,5 +1,5 @@
 // Methods panel: pick a KD method from the registry (each with its paper's defaults, editable, a
-// short explanation and the citation), switch on the SWA add-on, and see the preview of the
+// short explanation and the citation), switch on the SWA and Glitter add-ons and label noise, and see the preview of the
 // method's schedules over the run's steps: temperature, loss weights, schedule factors, the
 // learning rate and the phases, computed by the same functions the worker runs.
 import { memo } from 'react';
@@ -17,10 +17,12 @@ import {
 } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
 import {
+  GLITTER_ADDON_INFO,
+  LABEL_NOISE_INFO,
   SWA_INFO,
+  kdNeedsTeacher,
   methodInfo,
   methodKinds,
-  methodNeedsTeacher,
   type KdSpec,
 } from '../../config/kd-methods';
 import { schedulePreview, type SchedulePreview } from '../../config/kd-preview';
@@ -29,6 +31,10 @@ import { useApp } from '../../store';
 import { actions } from '../../store/app';
 import { errorsAt } from '../../store/slices/config';
 import {
+  withGlitterEnabled,
+  withGlitterParam,
+  withLabelNoiseEnabled,
+  withLabelNoiseParam,
   withMethodKind,
   withMethodParam,
   withSwaEnabled,
@@ -89,6 +95,7 @@ const PARAM_LABEL: Record<string, string> = {
   projection: 'Projection',
   layerMap: 'Layer map',
   mlmMaskProb: 'MLM mask share',
+  weight: 'Weight',
 };
 
 /** Choices of the string parameters. */
@@ -109,32 +116,48 @@ function paramLabel(path: readonly string[]): string {
   return path.length > 1 ? `${path.slice(0, -1).join(' ')} ${base}` : base;
 }
 
-/** One editable parameter of the method, by its type. */
-function ParamField({ path, value }: { path: string[]; value: unknown }) {
-  const dotted = ['kd', 'method', ...path].join('.');
+/** Where a parameter group lives in the config: the method or the Glitter add-on. */
+interface ParamTarget {
+  /** The config path of the group ('kd.method', 'kd.glitter'), for its validation errors. */
+  at: string;
+  /** Test id prefix of its fields. */
+  testPrefix: string;
+  set(c: RunConfig, path: readonly string[], value: unknown): RunConfig;
+}
+
+const METHOD_TARGET: ParamTarget = {
+  at: 'kd.method',
+  testPrefix: 'methods.param',
+  set: withMethodParam,
+};
+const GLITTER_TARGET: ParamTarget = {
+  at: 'kd.glitter',
+  testPrefix: 'methods.glitter',
+  set: withGlitterParam,
+};
+
+/** One editable parameter of the method (or an add-on), by its type. */
+function ParamField({
+  path,
+  value,
+  target,
+}: {
+  path: string[];
+  value: unknown;
+  target: ParamTarget;
+}) {
+  const dotted = [target.at, ...path].join('.');
   const errors = useApp(useShallow((s) => errorsAt(s.config.errors, dotted)));
-  const testId = `methods.param.${path.join('.')}`;
+  const testId = `${target.testPrefix}.${path.join('.')}`;
   const label = paramLabel(path);
+  const set = (v: unknown) => update((c) => target.set(c, path, v));
   if (typeof value === 'number') {
     return (
-      <NumberField
-        label={label}
-        value={value}
-        errors={errors}
-        testId={testId}
-        onChange={(v) => update((c) => withMethodParam(c, path, v))}
-      />
+      <NumberField label={label} value={value} errors={errors} testId={testId} onChange={set} />
     );
   }
   if (typeof value === 'boolean') {
-    return (
-      <CheckboxField
-        label={label}
-        checked={value}
-        testId={testId}
-        onChange={(v) => update((c) => withMethodParam(c, path, v))}
-      />
-    );
+    return <CheckboxField label={label} checked={value} testId={testId} onChange={set} />;
   }
   const options = ENUMS[path[path.length - 1]!];
   if (typeof value === 'string' && options) {
@@ -145,7 +168,7 @@ function ParamField({ path, value }: { path: string[]; value: unknown }) {
         choices={options.map((o) => ({ value: o, label: o }))}
         errors={errors}
         testId={testId}
-        onChange={(v) => update((c) => withMethodParam(c, path, v))}
+        onChange={set}
       />
     );
   }
@@ -161,7 +184,15 @@ function ParamField({ path, value }: { path: string[]; value: unknown }) {
 }
 
 /** The fields of an object-valued parameter, nested objects as their own groups. */
-function ParamGroup({ path, value }: { path: string[]; value: Record<string, unknown> }) {
+function ParamGroup({
+  path,
+  value,
+  target,
+}: {
+  path: string[];
+  value: Record<string, unknown>;
+  target: ParamTarget;
+}) {
   const entries = Object.entries(value).filter(([k]) => !(path.length === 0 && k === 'kind'));
   const flat = entries.filter(([, v]) => v === null || typeof v !== 'object' || Array.isArray(v));
   const nested = entries.filter(
@@ -172,14 +203,14 @@ function ParamGroup({ path, value }: { path: string[]; value: Record<string, unk
       {flat.length > 0 && (
         <div className="field-grid">
           {flat.map(([k, v]) => (
-            <ParamField key={k} path={[...path, k]} value={v} />
+            <ParamField key={k} path={[...path, k]} value={v} target={target} />
           ))}
         </div>
       )}
       {nested.map(([k, v]) => (
         <fieldset key={k} className="kd-group">
           <legend>{[...path, k].join(' ')}</legend>
-          <ParamGroup path={[...path, k]} value={v as Record<string, unknown>} />
+          <ParamGroup path={[...path, k]} value={v as Record<string, unknown>} target={target} />
         </fieldset>
       ))}
     </>
@@ -326,11 +357,94 @@ function SwaAddOn() {
   );
 }
 
+function GlitterAddOn() {
+  const glitter = useApp((s) => s.config.config.kd?.glitter);
+  const isGlitter = useApp((s) => s.config.config.kd?.method.kind === 'glitter');
+  const errors = useApp(useShallow((s) => errorsAt(s.config.errors, 'kd.glitter')));
+  return (
+    <fieldset className="kd-group" data-testid="methods.glitter">
+      <legend>Add-on</legend>
+      <CheckboxField
+        label={GLITTER_ADDON_INFO.label}
+        checked={glitter !== undefined}
+        testId="methods.glitter.enabled"
+        hint={
+          isGlitter && !glitter
+            ? 'The method is Glitter already.'
+            : `${GLITTER_ADDON_INFO.summary} ${GLITTER_ADDON_INFO.citation}.`
+        }
+        onChange={(on) => update((c) => withGlitterEnabled(c, on))}
+      />
+      {errors
+        .filter((e) => e.path === 'kd.glitter')
+        .map((e) => (
+          <p key={e.message} className="field-error" role="alert">
+            {e.message}
+          </p>
+        ))}
+      {glitter && <ParamGroup path={[]} value={{ ...glitter }} target={GLITTER_TARGET} />}
+    </fieldset>
+  );
+}
+
+const NOISE_CHOICES: Choice[] = [
+  { value: 'uniform', label: 'uniform (to another class)' },
+  { value: 'class-conditional', label: 'class-conditional (c → c + 1)' },
+];
+
+function LabelNoise() {
+  const noise = useApp((s) => s.config.config.kd?.labelNoise);
+  const errors = useApp(useShallow((s) => errorsAt(s.config.errors, 'kd.labelNoise')));
+  return (
+    <fieldset className="kd-group" data-testid="methods.noise">
+      <legend>Experiment</legend>
+      <CheckboxField
+        label={LABEL_NOISE_INFO.label}
+        checked={noise !== undefined}
+        testId="methods.noise.enabled"
+        hint={`${LABEL_NOISE_INFO.summary} ${LABEL_NOISE_INFO.citation}.`}
+        onChange={(on) => update((c) => withLabelNoiseEnabled(c, on))}
+      />
+      {noise && (
+        <div className="field-grid">
+          <SelectField
+            label="Noise model"
+            value={noise.kind}
+            choices={NOISE_CHOICES}
+            testId="methods.noise.kind"
+            onChange={(v) => {
+              if (v === 'uniform' || v === 'class-conditional')
+                update((c) => withLabelNoiseParam(c, 'kind', v));
+            }}
+          />
+          <NumberField
+            label="Noise rate"
+            value={noise.rate}
+            errors={errors.filter((e) => e.path === 'kd.labelNoise.rate')}
+            testId="methods.noise.rate"
+            hint="share of training labels flipped"
+            onChange={(v) => update((c) => withLabelNoiseParam(c, 'rate', v))}
+          />
+          <NumberField
+            label="Noise seed"
+            value={noise.seed}
+            errors={errors.filter((e) => e.path === 'kd.labelNoise.seed')}
+            testId="methods.noise.seed"
+            step={1}
+            onChange={(v) => update((c) => withLabelNoiseParam(c, 'seed', v))}
+          />
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
 /** The KD method of the run, its parameters, add-ons and schedule preview. */
 export function MethodsPanel() {
   const running = useApp((s) => isActive(s.run.phase));
   const method: KdSpec = useApp((s) => s.config.config.kd?.method) ?? { kind: 'none' };
   const hasTeacher = useApp((s) => s.config.config.kd?.teacher !== undefined);
+  const wantsTeacher = useApp((s) => kdNeedsTeacher(s.config.config.kd));
   const info = methodInfo(method.kind);
   return (
     <Panel
@@ -357,7 +471,7 @@ export function MethodsPanel() {
             {info.citation}
           </p>
           {info.note && <p className="muted">{info.note}</p>}
-          {methodNeedsTeacher(method) && !hasTeacher && (
+          {wantsTeacher && !hasTeacher && (
             <p className="pill pill-warn" data-testid="methods.needsTeacher">
               Needs a teacher: train one in the Teacher panel.
             </p>
@@ -366,10 +480,12 @@ export function MethodsPanel() {
         {method.kind !== 'none' && (
           <fieldset className="kd-group">
             <legend>Parameters (the paper’s defaults)</legend>
-            <ParamGroup path={[]} value={{ ...method }} />
+            <ParamGroup path={[]} value={{ ...method }} target={METHOD_TARGET} />
           </fieldset>
         )}
         <SwaAddOn />
+        <GlitterAddOn />
+        <LabelNoise />
       </fieldset>
       <MethodPreview />
     </Panel>
