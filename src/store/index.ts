@@ -13,6 +13,7 @@ import {
   type BackendSlice,
   type RunSlice,
 } from './slices/run';
+import { initialSessionSlice, type SessionSlice } from './slices/session';
 import { initialTaskSlice, type TaskSlice } from './slices/task';
 
 export interface AppState {
@@ -23,6 +24,8 @@ export interface AppState {
   metrics: MetricsSlice;
   /** Presenter layout, theme, loaded demo preset, URL problems (src/store/url-sync.ts). */
   demo: DemoSlice;
+  /** This page session's runs (queued and started), their series, the chart view settings. */
+  session: SessionSlice;
 }
 
 export type AppStore = StoreApi<AppState>;
@@ -36,6 +39,7 @@ export function initialAppState(): AppState {
     backend: initialBackendSlice,
     metrics: initialMetricsSlice,
     demo: initialDemoSlice,
+    session: initialSessionSlice,
   };
 }
 
@@ -56,4 +60,5 @@ export type { ConfigSlice } from './slices/config';
 export type { DemoSlice } from './slices/demo';
 export type { MetricsSlice } from './slices/metrics';
 export type { BackendSlice, RunSlice, UiPhase, RunError, RunOutcome } from './slices/run';
+export type { SessionSlice, SessionRun, EntryStatus } from './slices/session';
 export type { TaskSlice, TaskSummary, DataErrorView, TaskSource } from './slices/task';

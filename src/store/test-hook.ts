@@ -3,7 +3,22 @@
 import type { BackendName, RunConfig } from '../config/run-config';
 import type { Theme, UrlProblem } from '../config/url';
 import type { Progress } from '../protocol';
-import type { AppState, UiPhase } from './index';
+import type { AppState, EntryStatus, UiPhase } from './index';
+
+/** One session run as the test hook shows it (no series, only their sizes). */
+export interface KdTestSessionRun {
+  key: string;
+  name: string;
+  status: EntryStatus;
+  origin: 'queue' | 'start';
+  runId: string | null;
+  error: string | null;
+  /** Training-loss points received (before decimation) and dev evaluations. */
+  lossCount: number;
+  evalCount: number;
+  best: number | null;
+  hidden: boolean;
+}
 
 export interface KdTestSnapshot {
   phase: UiPhase;
@@ -37,6 +52,14 @@ export interface KdTestSnapshot {
     run: number;
     problems: UrlProblem[];
   };
+  /** The session's runs (queue entries and plain Start runs) and the chart view settings. */
+  session: {
+    runs: KdTestSessionRun[];
+    /** The queue starts the next queued run when one ends. */
+    auto: boolean;
+    smoothing: number;
+    logScale: boolean;
+  };
 }
 
 /** The window.__kdTest interface: a snapshot and a few shortcuts, all read-only. */
@@ -53,7 +76,7 @@ export interface KdTestHook {
 
 /** A snapshot of `state` for the test hook (pure). */
 export function testSnapshot(state: AppState): KdTestSnapshot {
-  const { run, metrics, backend, task, demo } = state;
+  const { run, metrics, backend, task, demo, session } = state;
   const lastEval = metrics.evals.points[metrics.evals.points.length - 1];
   return {
     phase: run.phase,
@@ -78,6 +101,23 @@ export function testSnapshot(state: AppState): KdTestSnapshot {
       preset: demo.preset,
       run: demo.run,
       problems: demo.problems.map((p) => ({ ...p })),
+    },
+    session: {
+      runs: session.runs.map((r) => ({
+        key: r.key,
+        name: r.name,
+        status: r.status,
+        origin: r.origin,
+        runId: r.runId,
+        error: r.error,
+        lossCount: r.loss.seen,
+        evalCount: r.evals.seen,
+        best: r.best,
+        hidden: session.hidden.includes(r.key),
+      })),
+      auto: session.auto,
+      smoothing: session.smoothing,
+      logScale: session.logScale,
     },
   };
 }
