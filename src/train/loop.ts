@@ -52,7 +52,8 @@ import type { EvalPoint, Progress, RunPhase, RunPrepared, TrainPoint } from '../
 import { makeRng } from '../util/rng';
 import { RunControl, yieldToEventLoop } from './control';
 import { evaluate } from './evaluate';
-import { AdamW } from './optimizer';
+import { stateResumeRefusal } from '../config/resume';
+import { AdamW, type AdamWState } from './optimizer';
 import { prepareData, type PreparedData } from './prepare';
 import { disposeBatch, taskLossPerExample, toTensors, trainStepTerms } from './step';
 
@@ -104,6 +105,32 @@ export interface LoopOptions {
     weights: Map<string, ParamArray>,
     tokenizer: WordPieceTokenizer,
   ): Promise<void> | void;
+  /**
+   * Continue a run from its resume point: start at `step + 1` with its weights, optimiser state
+   * and best so far (the stage follows from the step). A run that `stateResumeRefusal` refuses
+   * throws a TrainingError with the reason. A KD run's teacher must be handed in (`teacher`).
+   */
+  resumeFrom?: ResumeState;
+  /**
+   * Called after each dev evaluation before the last step with the run's resume point (weights
+   * and optimiser read back); awaited before training goes on. Not called for runs that
+   * `stateResumeRefusal` refuses.
+   */
+  onResumePoint?(state: ResumeState): Promise<void> | void;
+}
+
+/**
+ * The state of a run after `step` completed steps, taken right after a dev evaluation: with it,
+ * `runTraining` continues at step + 1 exactly as the uninterrupted run (see LoopOptions.resumeFrom).
+ */
+export interface ResumeState {
+  step: number;
+  /** The student's parameters and the method's extra trainable variables, by name. */
+  weights: Map<string, ParamArray>;
+  optimizer: AdamWState;
+  /** The current stage's best evaluation so far, and its student weights (null: `weights`). */
+  best: EvalPoint | null;
+  bestWeights: Map<string, ParamArray> | null;
 }
 
 export interface TrainResult {
@@ -299,6 +326,18 @@ export async function runTraining(
   const start = performance.now();
   const spec: KdSpec = config.kd?.method ?? { kind: 'none' };
 
+  const resumeFrom = opts.resumeFrom ?? null;
+  const refusal = stateResumeRefusal(config);
+  if (resumeFrom) {
+    if (refusal) throw new TrainingError(refusal);
+    if (!Number.isInteger(resumeFrom.step) || resumeFrom.step < 1 || resumeFrom.step >= t.steps) {
+      throw new TrainingError(
+        `The resume point is at step ${resumeFrom.step}, outside this run's 1..${t.steps - 1}`,
+      );
+    }
+  }
+  const saveResumePoints = refusal === null ? opts.onResumePoint : undefined;
+
   hooks.phase?.('preparing');
   const prepared = prepareData(config, data);
   const { dev, buckets, modelConfig, tokenizer } = prepared;
@@ -409,6 +448,20 @@ export async function runTraining(
   const trainable = new Map([...params.vars, ...kd.extraVars]);
   const vars = [...trainable.values()];
   let optimizer = new AdamW(trainable, t, isNoDecay);
+  let resumedBest: Map<string, tf.Tensor> | null = null;
+  if (resumeFrom) {
+    try {
+      restoreVars(trainable, resumeFrom.weights);
+      optimizer.setState(resumeFrom.optimizer);
+      if (resumeFrom.best) resumedBest = keptTensors(params.names(), resumeFrom);
+    } catch (e) {
+      optimizer.dispose();
+      kd.dispose();
+      student.dispose();
+      if (teacher && ownsTeacher) disposeTeacher(teacher);
+      throw new TrainingError(`The resume point does not fit this run: ${errorText(e)}`);
+    }
+  }
   const C = data.spec.kind === 'regression' ? 1 : data.spec.numLabels;
   // SWA over the last stage: a constant learning rate from t_swa, θ̄ every c steps, evals on θ̄.
   const last = stages.length - 1;
@@ -442,9 +495,10 @@ export async function runTraining(
   const footprints: Footprint[] = [];
   // Best dev result of the current stage and a GPU-side copy of its weights (no readback).
   const kept: { best: EvalPoint | null; weights: Map<string, tf.Tensor> | null } = {
-    best: null,
-    weights: null,
+    best: resumeFrom?.best ?? null,
+    weights: resumedBest,
   };
+  const firstStep = (resumeFrom?.step ?? 0) + 1;
   const pending: { step: number; lr: number; stage?: string; names: string[]; t: tf.Tensor1D }[] =
     [];
   let firstReadAt: number | null = null;
@@ -548,6 +602,22 @@ export async function runTraining(
     }
   };
 
+  /** The resume point after `step` (right after its evaluation), read back to the CPU. */
+  const resumeState = async (step: number): Promise<ResumeState> => {
+    const weights = new Map<string, ParamArray>();
+    for (const [name, v] of trainable) {
+      weights.set(name, { shape: v.shape.slice(), data: Float32Array.from(await v.data()) });
+    }
+    let bestWeights: Map<string, ParamArray> | null = null;
+    if (kept.best !== null && kept.best.step !== step && kept.weights !== null) {
+      bestWeights = new Map();
+      for (const [name, w] of kept.weights) {
+        bestWeights.set(name, { shape: w.shape.slice(), data: Float32Array.from(await w.data()) });
+      }
+    }
+    return { step, weights, optimizer: await optimizer.getState(), best: kept.best, bestWeights };
+  };
+
   /** Enters stage k: maybe restore the previous stage's best, then a fresh best (and optimiser). */
   const enterStage = (k: number): void => {
     const plan = stages[k]!;
@@ -565,7 +635,7 @@ export async function runTraining(
   let stopped = false;
   try {
     hooks.phase?.('compiling', 'first step compiles the kernels');
-    for (let step = 1; step <= t.steps; step++) {
+    for (let step = firstStep; step <= t.steps; step++) {
       if (control.isPaused) {
         await flush();
         hooks.phase?.('paused');
@@ -579,7 +649,7 @@ export async function runTraining(
       const info = clock.at(step);
       if (info.stageStep === 1 && info.stage > 0) enterStage(info.stage);
       const within = (step - 1) % stepsPerEpoch;
-      if (within === 0) {
+      if (within === 0 || step === firstStep) {
         epoch = Math.floor((step - 1) / stepsPerEpoch) + 1;
         epochOrder = epochBatches(
           train,
@@ -640,8 +710,8 @@ export async function runTraining(
       disposeBatch(tb);
       finalStep = step;
       if (swa?.plan.averagesAt(step)) swa.avg.update();
-      if (step === 1 || performance.now() - lastFlush >= flushMs) await flush();
-      if (step === 1 || performance.now() - lastYield >= flushMs) {
+      if (step === firstStep || performance.now() - lastFlush >= flushMs) await flush();
+      if (step === firstStep || performance.now() - lastYield >= flushMs) {
         await yieldToEventLoop();
         lastYield = performance.now();
       }
@@ -651,6 +721,7 @@ export async function runTraining(
         if (swa) await swa.avg.withAverage(() => runEval(step, info.stage));
         else await runEval(step, info.stage);
         hooks.progress?.(progress(step));
+        if (saveResumePoints && step < t.steps) await saveResumePoints(await resumeState(step));
       }
       if (opts.footprints && step % opts.footprints.every === 0) {
         footprints.push(await takeFootprint(student, step, opts.footprints.store));
@@ -708,6 +779,46 @@ function checkTeacher(model: Model, vocabSize: number): void {
         'teacher and student must share one tokenizer (use the teacher\'s vocabulary with tokenizer.vocab "provided")',
     );
   }
+}
+
+/** Writes a resume point's arrays into every trainable variable (each must be there, same shape). */
+function restoreVars(vars: Map<string, tf.Variable>, weights: Map<string, ParamArray>): void {
+  const missing = [...vars.keys()].filter((n) => !weights.has(n));
+  const extra = [...weights.keys()].filter((n) => !vars.has(n));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new Error(
+      `its weights lack ${missing.length} of the run's variables (${missing.slice(0, 3).join(', ')}) ` +
+        `and have ${extra.length} it does not (${extra.slice(0, 3).join(', ')})`,
+    );
+  }
+  tf.tidy(() => {
+    for (const [name, v] of vars) {
+      const a = weights.get(name)!;
+      if (v.shape.join('x') !== a.shape.join('x')) {
+        throw new Error(`'${name}' has shape [${a.shape}], the run's variable [${v.shape}]`);
+      }
+      v.assign(tf.tensor(a.data, a.shape, 'float32'));
+    }
+  });
+}
+
+/** The kept best weights of a resume point as tensors (its student weights when best = step). */
+function keptTensors(names: string[], r: ResumeState): Map<string, tf.Tensor> {
+  const source = r.bestWeights ?? r.weights;
+  const out = new Map<string, tf.Tensor>();
+  for (const name of names) {
+    const a = source.get(name);
+    if (!a) {
+      out.forEach((x) => x.dispose());
+      throw new Error(`its best weights lack '${name}'`);
+    }
+    out.set(name, tf.tensor(a.data, a.shape, 'float32'));
+  }
+  return out;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** Copies named arrays into a model's parameters (names it lacks are an error; shapes must match). */

@@ -1,0 +1,65 @@
+// Which runs can resume exactly from a resume point (pure: the worker refuses by it, the page says
+// why a Resume button is missing). A resume point holds the student's weights, the method's own
+// trainable variables (projections) and AdamW's state, the step and the stage's best so far; the
+// data order is a function of (seed, epoch) and dropout of (seed, step), so that is the whole state
+// of the methods below. A method or add-on with state beyond it is refused with the reason, never
+// resumed wrong. Each method allowed here is covered by the resume-equivalence tests
+// (src/train/resume.test.ts): the resumed losses and final weights equal the uninterrupted run's.
+import type { RunConfig } from './run-config';
+
+/** KD methods whose whole state is weights, extra variables and the optimiser (tested). */
+export const RESUMABLE_METHODS: readonly string[] = ['none', 'vanilla', 'annealing', 'universal'];
+
+/** KD config keys that hold no training state of their own. */
+const STATELESS_KD_KEYS: readonly string[] = ['method', 'teacher', 'labelNoise'];
+
+/** Why state beyond a resume point would be lost, per KD add-on key. */
+const ADDON_REASONS: Readonly<Record<string, string>> = {
+  swa: 'its SWA weight average is not saved in the resume point',
+  glitter: "Glitter's augmentation pool is not saved in the resume point",
+};
+
+/**
+ * Null when a run of `config` can resume from a resume point and reproduce the uninterrupted run;
+ * otherwise the reason it cannot, as a sentence for the page. Covers the teacher too: only a
+ * single teacher trained in the run is saved with it (as its teacher checkpoint).
+ */
+export function resumeRefusal(config: RunConfig): string | null {
+  const state = stateResumeRefusal(config);
+  if (state) return state;
+  const kd = config.kd;
+  const t = kd?.teacher;
+  const teacherUsed = kd?.method.kind !== 'none' || config.student?.kind === 'kron-bert';
+  if (t && teacherUsed) {
+    if (t.source !== 'train') {
+      return 'This run cannot resume: its teacher was handed in from outside the run and is not saved with it';
+    }
+    if ((t.ensemble ?? 1) > 1) {
+      return 'This run cannot resume: its teacher is an ensemble, and only a single trained teacher is saved';
+    }
+    if (t.mlm) {
+      return "This run cannot resume: its teacher's MLM head is not saved with the teacher checkpoint";
+    }
+  }
+  return null;
+}
+
+/**
+ * The part of `resumeRefusal` about the training state alone (method and add-ons), for the
+ * training loop, which is handed the teacher: null when weights, extra variables, optimiser,
+ * step and best so far are the run's whole state.
+ */
+export function stateResumeRefusal(config: RunConfig): string | null {
+  const kd = config.kd;
+  if (!kd) return null;
+  const kind = kd.method.kind;
+  if (!RESUMABLE_METHODS.includes(kind)) {
+    return `KD method '${kind}' cannot resume: its state beyond the weights and optimiser is not saved (methods that resume: ${RESUMABLE_METHODS.join(', ')})`;
+  }
+  for (const [key, value] of Object.entries(kd)) {
+    if (value === undefined || STATELESS_KD_KEYS.includes(key)) continue;
+    const why = ADDON_REASONS[key] ?? `the add-on kd.${key} keeps state that is not saved`;
+    return `This run cannot resume: ${why}`;
+  }
+  return null;
+}

@@ -1,0 +1,152 @@
+// Resume equivalence (wasm): a run stopped after a resume point and continued from it gives the
+// same losses, evaluations, best point and final weights as the uninterrupted run, bit for bit.
+// Plain training resumed mid-epoch; Annealing-KD resumed inside its first stage and exactly at the
+// stage boundary (the second stage restarts from the first stage's best with a fresh optimiser);
+// Universal-KD, whose projections are extra trainable variables. Refused runs fail with the reason.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../cli/node-backend';
+import type { RunConfig } from '../config/run-config';
+import { disposeTeacher, kdDefaults, teacherBundle, type TeacherBundle } from '../kd';
+import { TOY_TEACHER, toyConfig, toyTask } from '../kd/testing';
+import type { ParamArray } from '../model';
+import { RunControl } from './control';
+import { runTraining, TrainingError, type ResumeState, type TrainResult } from './loop';
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+});
+
+const data = toyTask(3, 400, 80);
+let teacher: TeacherBundle;
+
+beforeAll(async () => {
+  const c = toyConfig(40);
+  c.model = { ...TOY_TEACHER };
+  const r = await runTraining(c, data, { backend: 'wasm' });
+  teacher = teacherBundle(r.model);
+});
+afterAll(() => disposeTeacher(teacher));
+
+function arrays(m: Map<string, ParamArray>): Record<string, number[]> {
+  return Object.fromEntries([...m].map(([k, v]) => [k, [...v.data]]));
+}
+
+interface Outcome {
+  result: TrainResult;
+  best: Record<string, number[]>;
+  final: Record<string, number[]> | null;
+  points: ResumeState[];
+}
+
+async function run(
+  c: RunConfig,
+  o: { resumeFrom?: ResumeState; stopAt?: number; kd?: boolean } = {},
+): Promise<Outcome> {
+  const control = new RunControl();
+  const points: ResumeState[] = [];
+  const result = await runTraining(c, data, {
+    backend: 'wasm',
+    control,
+    keepFinal: true,
+    ...(o.kd ? { teacher } : {}),
+    ...(o.resumeFrom ? { resumeFrom: o.resumeFrom } : {}),
+    onResumePoint: (s) => {
+      points.push(s);
+      if (s.step === o.stopAt) control.stop();
+    },
+  });
+  const best = arrays(await result.model.params.toArrays());
+  result.model.dispose();
+  return {
+    result,
+    best,
+    final: result.finalWeights ? arrays(result.finalWeights) : null,
+    points,
+  };
+}
+
+/** Stops a run at `k`, resumes it from its point at `k`, and checks it against `full`. */
+async function checkResume(c: RunConfig, full: Outcome, k: number, kd = false): Promise<void> {
+  const cut = await run(c, { stopAt: k, kd });
+  expect(cut.result.stopped).toBe(true);
+  expect(cut.result.finalStep).toBe(k);
+  const point = cut.points.find((p) => p.step === k)!;
+  expect(point).toBeDefined();
+  // The interrupted run saved the same point as the uninterrupted one.
+  const same = full.points.find((p) => p.step === k)!;
+  expect(arrays(point.weights)).toEqual(arrays(same.weights));
+  expect([...point.optimizer.m]).toEqual([...same.optimizer.m]);
+
+  const tensors = tf.memory().numTensors;
+  const resumed = await run(c, { resumeFrom: point, kd });
+  expect(tf.memory().numTensors).toBe(tensors);
+  const after = full.result.train.filter((p) => p.step > k);
+  expect(resumed.result.train.map((p) => p.step)[0]).toBe(k + 1);
+  expect(resumed.result.train).toEqual(after);
+  expect(resumed.result.evals).toEqual(full.result.evals.filter((e) => e.step > k));
+  expect(resumed.result.best).toEqual(full.result.best);
+  expect(resumed.result.finalStep).toBe(c.train.steps);
+  expect(resumed.best).toEqual(full.best);
+  expect(resumed.final).toEqual(full.final);
+  // Its own later resume points match too.
+  expect(resumed.points.map((p) => p.step)).toEqual(
+    full.points.filter((p) => p.step > k).map((p) => p.step),
+  );
+}
+
+describe('resume equivalence (wasm)', () => {
+  it('plain training: resumed mid-epoch, same losses, evaluations and weights as uninterrupted', async () => {
+    const c = toyConfig(60);
+    c.train.evalEvery = 20; // 400 / 8 = 50 steps an epoch: the resume at 20 and 40 is mid-epoch
+    c.model = { ...c.model, hiddenDropout: 0.1, attentionDropout: 0.1 }; // dropout is seeded per step
+    const full = await run(c);
+    expect(full.points.map((p) => p.step)).toEqual([20, 40]);
+    await checkResume(c, full, 20);
+    await checkResume(c, full, 40);
+  });
+
+  it('Annealing-KD: resumed inside stage 1 and at the stage boundary', async () => {
+    const spec = { ...kdDefaults('annealing'), tauMax: 4, phase1Units: 4, phase2Units: 2 };
+    const c = toyConfig(60, { method: spec, teacher: { source: 'provided' } });
+    c.train.evalEvery = 20; // stages: anneal 1..40, labels 41..60
+    const full = await run(c, { kd: true });
+    expect(full.result.evals.map((e) => [e.step, e.stage])).toEqual([
+      [20, 'anneal'],
+      [40, 'anneal'],
+      [60, 'labels'],
+    ]);
+    await checkResume(c, full, 20, true);
+    await checkResume(c, full, 40, true);
+  });
+
+  it('Universal-KD: its projections (extra variables) are part of the resume point', async () => {
+    const c = toyConfig(40, { method: kdDefaults('universal'), teacher: { source: 'provided' } });
+    c.train.evalEvery = 10;
+    const full = await run(c, { kd: true });
+    const names = [...full.points[0]!.weights.keys()];
+    expect(names.some((n) => n.startsWith('kd.'))).toBe(true);
+    await checkResume(c, full, 20, true);
+  });
+
+  it('refuses a run whose state is not all saved, and a point that does not fit', async () => {
+    const swa = toyConfig(40);
+    swa.kd = { method: { kind: 'none' }, swa: { start: 0.5, every: 5, lrScale: 1 } };
+    const c = toyConfig(40);
+    c.train.evalEvery = 20;
+    const full = await run(c);
+    const point = full.points[0]!;
+    await expect(run(swa, { resumeFrom: point })).rejects.toThrow(/SWA weight average/);
+    const rw = toyConfig(40, { method: kdDefaults('rw-kd'), teacher: { source: 'provided' } });
+    await expect(run(rw, { resumeFrom: point, kd: true })).rejects.toThrow(
+      /KD method 'rw-kd' cannot resume/,
+    );
+    const tensors = tf.memory().numTensors;
+    const wrong = { ...point, weights: new Map([...point.weights].slice(1)) };
+    const err = await run(c, { resumeFrom: wrong }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingError);
+    expect(String(err)).toMatch(/does not fit this run: its weights lack 1/);
+    expect(tf.memory().numTensors).toBe(tensors);
+    await expect(run(c, { resumeFrom: { ...point, step: 40 } })).rejects.toThrow(/outside/);
+  });
+});
