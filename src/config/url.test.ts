@@ -390,7 +390,7 @@ const kd = fc
   )
   .map((k) => {
     // The add-on is refused on the Glitter method: drop it there rather than lose the sample.
-    if (k.method.kind !== 'glitter' || !('glitter' in k)) return k;
+    if ((k.method as { kind: string }).kind !== 'glitter' || !('glitter' in k)) return k;
     const { glitter: _g, ...rest } = k;
     return rest;
   });

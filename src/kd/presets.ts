@@ -1,5 +1,6 @@
 // Named KD setups as data (STYLE R3): each is a RunConfig.kd without its teacher (the run or the
 // experiment supplies one). The UI's method picker and the comparison runner list these names.
+import { glitterAddonDefaults } from '../config/kd-methods';
 import { kdDefaults } from './defaults';
 import type { KdConfig } from './spec';
 
@@ -44,6 +45,8 @@ export const METHOD_PRESETS = {
   swa: { method: kdDefaults('none'), swa: { ...SWA } },
   /** SWA on top of vanilla KD. */
   'vanilla+swa': { method: kdDefaults('vanilla'), swa: { ...SWA } },
+  /** The Glitter add-on (2 worst of 8 candidates, KD setup) on top of Annealing-KD. */
+  'annealing+glitter': { method: kdDefaults('annealing'), glitter: glitterAddonDefaults() },
 } satisfies Record<string, MethodPreset>;
 
 export type MethodPresetName = keyof typeof METHOD_PRESETS;
