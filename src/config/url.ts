@@ -265,6 +265,9 @@ function kdBase(kind: string): Draft | string {
 function teacherBase(source: string, draft: Draft): Draft | string {
   if (!isRecord(draft['kd'])) return 'a teacher needs a KD method: give kd first';
   if (source === 'provided') return { source };
+  // A saved checkpoint's key is local to this browser; elsewhere the Teacher panel says it is missing.
+  if (source === 'checkpoint') return { source, key: '' };
+  if (source === 'hf') return { source, from: { kind: 'hub', model: '', revision: 'main' } };
   return {
     source,
     model: structuredClone(draft['model']),
@@ -349,8 +352,8 @@ export const URL_FIELDS: readonly UrlField[] = [
   choice('backend', ['backend'], 'compute backend', ['auto', ...BACKENDS]),
   variant('kd', ['kd', 'method', 'kind'], 'KD method kind (- = no KD block)', KD_KINDS, kdBase, true),
   patch('kd.params', ['kd', 'method'], "method parameters: JSON merge patch on the method's paper defaults"),
-  variant('teacher', ['kd', 'teacher', 'source'], 'teacher source: train or provided', ['train', 'provided'], teacherBase, true),
-  patch('teacher.params', ['kd', 'teacher'], "trained teacher: JSON merge patch on the run's own model and train settings"),
+  variant('teacher', ['kd', 'teacher', 'source'], 'teacher source: train, provided, checkpoint (a saved one, by key) or hf (Hugging Face)', ['train', 'provided', 'checkpoint', 'hf'], teacherBase, true),
+  patch('teacher.params', ['kd', 'teacher'], "teacher: JSON merge patch on its source's base (trained: the run's model and train settings; checkpoint: {key}; hf: {from})"),
   json('kd.swa', ['kd', 'swa'], 'SWA add-on (JSON)'),
   json('kd.noise', ['kd', 'labelNoise'], 'label-noise injection (JSON)'),
   json('kd.glitter', ['kd', 'glitter'], 'Glitter add-on (JSON)'),

@@ -6,14 +6,31 @@ import type { MetricName, TaskData } from '../data/types';
 /**
  * Bumped on any incompatible change; the worker refuses messages of another version.
  * v2: saved checkpoints ('compare', 'predict' and their answers) and storage reports ('stored').
+ * v3: a teacher from outside the run: 'start' may carry a Hugging Face teacher's picked files, an
+ *   error may be `where: 'teacher'`, and RunPrepared.teacher names its source.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
+
+/** A picked file of a Hugging Face teacher (kd.teacher source 'hf', kind 'files'), as bytes. */
+export interface TeacherFileBytes {
+  /** Base name: config.json, model.safetensors, vocab.txt, tokenizer.json, tokenizer_config.json. */
+  name: string;
+  bytes: ArrayBuffer;
+}
 
 export type ToWorker =
   /** Pick a backend (or re-pick after an override); answered by 'ready' or 'error'. */
   | { type: 'init'; version: number; backend: BackendPref }
   /** Start a run on `data`; only one run at a time, a second start stops the first. */
-  | { type: 'start'; version: number; runId: string; config: RunConfig; data: TaskData }
+  | {
+      type: 'start';
+      version: number;
+      runId: string;
+      config: RunConfig;
+      data: TaskData;
+      /** kd.teacher source 'hf' from picked files: their bytes (the worker cannot read the page's files). */
+      teacherFiles?: TeacherFileBytes[];
+    }
   | { type: 'pause'; runId: string }
   | { type: 'resume'; runId: string }
   | { type: 'stop'; runId: string }
@@ -149,8 +166,11 @@ export interface RunPrepared {
   stepsPerEpoch: number;
   /** Share of training examples cut by maxLen truncation. */
   truncated: number;
-  /** KD runs: the frozen teacher's size and dev evaluation. */
-  teacher?: { params: number; dev: EvalPoint | null };
+  /**
+   * KD runs: the frozen teacher's size and dev evaluation; `source` names a teacher loaded from
+   * outside the run (a saved checkpoint, a Hugging Face model), whose vocabulary the run adopted.
+   */
+  teacher?: { params: number; dev: EvalPoint | null; source?: string };
   /** KD runs: the method's kind and stages (name and steps), in order. */
   kd?: { method: string; stages: { name: string; steps: number }[] };
 }
@@ -171,7 +191,8 @@ export type FromWorker =
   | {
       type: 'error';
       runId?: string;
-      where: 'init' | 'config' | 'data' | 'training';
+      /** 'teacher': a saved or Hugging Face teacher could not be used (nothing started). */
+      where: 'init' | 'config' | 'data' | 'teacher' | 'training';
       message: string;
     }
   /**

@@ -9,6 +9,7 @@ import { configSlice, withBackend, withTask } from './slices/config';
 import { isActive } from './slices/run';
 import { summariseTask, toDataErrorView, type TaskSource } from './slices/task';
 import type { TaskRegistry } from './task-registry';
+import { heldTeacherFiles } from './teacher-files';
 
 /** A file to read: a browser File fits. */
 export interface FileLike {
@@ -111,6 +112,16 @@ export function createActions(
           run: { ...s.run, error: { where: 'data', message: 'load a task before starting a run' } },
         });
         return null;
+      }
+      const teacher = s.config.config.kd?.teacher;
+      if (teacher?.source === 'hf' && teacher.from.kind === 'files') {
+        const files = heldTeacherFiles(teacher.from.names);
+        if (!files) {
+          const message = `Teacher: pick the Hugging Face files again (${teacher.from.names.join(', ')}); a reload forgets them`;
+          store.setState({ run: { ...s.run, error: { where: 'teacher', message } } });
+          return null;
+        }
+        return bridge.start(s.config.config, data, undefined, files);
       }
       return bridge.start(s.config.config, data);
     },

@@ -4,7 +4,13 @@
 // DOM-free at import time: the Worker is made by an injected factory, so tests run in Node.
 import type { BackendPref, RunConfig } from '../config/run-config';
 import type { TaskData } from '../data';
-import { assertNever, PROTOCOL_VERSION, type FromWorker, type ToWorker } from '../protocol';
+import {
+  assertNever,
+  PROTOCOL_VERSION,
+  type FromWorker,
+  type TeacherFileBytes,
+  type ToWorker,
+} from '../protocol';
 import type { AppState, AppStore } from './index';
 import { withBatch, initialMetricsSlice } from './slices/metrics';
 import { runStarted, withPhase, isTerminal, type RunError } from './slices/run';
@@ -202,9 +208,21 @@ export class WorkerBridge {
    * Starts a run on `data` (a second start stops the first, in the worker). Resets the run and
    * metrics slices and returns the new run id.
    */
-  start(config: RunConfig, data: TaskData, runId: string = newRunId()): string {
+  start(
+    config: RunConfig,
+    data: TaskData,
+    runId: string = newRunId(),
+    teacherFiles?: TeacherFileBytes[],
+  ): string {
     this.store.setState({ run: runStarted(runId), metrics: initialMetricsSlice });
-    this.post({ type: 'start', version: PROTOCOL_VERSION, runId, config, data });
+    this.post({
+      type: 'start',
+      version: PROTOCOL_VERSION,
+      runId,
+      config,
+      data,
+      ...(teacherFiles ? { teacherFiles } : {}),
+    });
     return runId;
   }
 

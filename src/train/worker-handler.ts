@@ -13,6 +13,13 @@ import { runTraining, TrainingError } from './loop';
 import { applyDeterminism } from './backend';
 import { RunRecorder } from './persist';
 import { createCheckpointService } from './checkpoint-service';
+import { disposeTeacher } from '../kd';
+import {
+  adoptTeacherTokenizer,
+  hasOutsideTeacher,
+  loadOutsideTeacher,
+  type LoadedTeacher,
+} from './teacher-source';
 
 export interface HandlerEnv {
   post(msg: FromWorker): void;
@@ -25,6 +32,8 @@ export interface HandlerEnv {
    * Absent: nothing is saved and those requests are answered with an error.
    */
   openStorage?(): Promise<RunStorage>;
+  /** The fetch a Hugging Face Hub teacher is downloaded with (default: the global one). */
+  fetch?: typeof fetch;
 }
 
 interface ActiveRun {
@@ -70,7 +79,8 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
       active.control.stop();
       await active.done;
     }
-    const { runId, config, data } = msg;
+    const { runId } = msg;
+    let { config, data } = msg;
     const problems = validateRunConfig(config);
     if (problems.length > 0) {
       env.post({
@@ -84,6 +94,25 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
     if (!backend || (config.backend !== 'auto' && config.backend !== backend.name))
       await init(config.backend);
     if (!backend) return;
+    // A saved or Hugging Face teacher is loaded before anything is recorded: a bad one starts
+    // nothing. The run then tokenises with its vocabulary.
+    let outside: LoadedTeacher | null = null;
+    if (hasOutsideTeacher(config)) {
+      env.post({ type: 'phase', runId, phase: 'preparing', detail: 'loading the teacher' });
+      try {
+        outside = await loadOutsideTeacher(config, data.spec, {
+          ...(env.openStorage ? { storage: openStorage } : {}),
+          ...(msg.teacherFiles ? { files: msg.teacherFiles } : {}),
+          ...(env.fetch ? { fetch: env.fetch } : {}),
+        });
+      } catch (e) {
+        env.post({ type: 'phase', runId, phase: 'failed' });
+        env.post({ type: 'error', runId, where: 'teacher', message: `Teacher: ${errorText(e)}` });
+        return;
+      }
+      ({ config, data } = adoptTeacherTokenizer(config, data, outside.tokenizer));
+    }
+    const teacherSource = outside?.source;
     const control = new RunControl();
     const pendingTrain: TrainPoint[] = [];
     const pendingEvals: EvalPoint[] = [];
@@ -108,6 +137,7 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
           backend: name,
           control,
           keepFinal: recorder !== null,
+          ...(outside ? { teacher: outside.bundle } : {}),
           ...(recorder
             ? {
                 onNewBest: (
@@ -140,6 +170,7 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
               ),
             prepared: (info) => {
               preparedYet = true;
+              if (info.teacher && teacherSource) info.teacher.source = teacherSource;
               env.post({ type: 'prepared', runId, info });
             },
             train: (points) => {
@@ -192,6 +223,9 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
         env.post({ type: 'phase', runId, phase: 'failed' });
         env.post({ type: 'error', runId, where, message: errorText(e) });
         await recorder?.fail(errorText(e));
+      } finally {
+        // The loop never frees a teacher handed to it.
+        if (outside) disposeTeacher(outside.bundle);
       }
     })();
     active = { runId, control, done };

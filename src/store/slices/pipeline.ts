@@ -136,11 +136,42 @@ export function trainedTeacher(c: RunConfig, preset = DEFAULT_TEACHER_PRESET): T
   };
 }
 
-/** "No teacher" (plain training, or a teacherless method) or "train one in the app". */
-export function withTeacherSource(c: RunConfig, source: 'none' | 'train'): RunConfig {
+/** The Teacher panel's sources: none, trained here, a saved checkpoint, a Hugging Face BERT. */
+export type TeacherSourceChoice = 'none' | 'train' | 'checkpoint' | 'hf';
+
+/**
+ * "No teacher" (plain training, or a teacherless method), "train one in the app", "a saved
+ * checkpoint" (no key yet: the panel lists them) or "a Hugging Face BERT" (the Hub, no id yet).
+ */
+export function withTeacherSource(c: RunConfig, source: TeacherSourceChoice): RunConfig {
   if (source === 'none') return withKd(c, (kd) => ({ ...kd, teacher: undefined }));
-  if (c.kd?.teacher?.source === 'train') return c;
-  return withKd(c, (kd) => ({ ...kd, teacher: trainedTeacher(c) }));
+  if (c.kd?.teacher?.source === source) return c;
+  const teacher: TeacherRef =
+    source === 'train'
+      ? trainedTeacher(c)
+      : source === 'checkpoint'
+        ? { source: 'checkpoint', key: '' }
+        : { source: 'hf', from: { kind: 'hub', model: '', revision: 'main' } };
+  return withKd(c, (kd) => ({ ...kd, teacher }));
+}
+
+/** A saved checkpoint (its IndexedDB key) as the teacher. */
+export function withTeacherCheckpoint(c: RunConfig, key: string): RunConfig {
+  return withKd(c, (kd) => ({ ...kd, teacher: { source: 'checkpoint', key } }));
+}
+
+/** Where a Hugging Face teacher's files are (the Hub, or picked files by name). */
+export function withHfTeacher(
+  c: RunConfig,
+  from: Extract<TeacherRef, { source: 'hf' }>['from'],
+): RunConfig {
+  return withKd(c, (kd) => ({ ...kd, teacher: { source: 'hf', from } }));
+}
+
+/** The teacher's own tokenizer replaces the run's (the run tokenises with its vocabulary). */
+export function teacherFixesTokenizer(c: RunConfig): boolean {
+  const s = c.kd?.teacher?.source;
+  return s === 'checkpoint' || s === 'hf';
 }
 
 type TrainedTeacher = Extract<TeacherRef, { source: 'train' }>;

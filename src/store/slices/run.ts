@@ -8,7 +8,7 @@ export type UiPhase = 'idle' | RunPhase;
 
 /** An error shown in the run panel: where it arose and what happened. */
 export interface RunError {
-  where: 'init' | 'config' | 'data' | 'training' | 'worker';
+  where: 'init' | 'config' | 'data' | 'teacher' | 'training' | 'worker';
   message: string;
 }
 

@@ -14,6 +14,7 @@ import {
   withTrain,
 } from '../../store/slices/config';
 import { isActive } from '../../store/slices/run';
+import { teacherFixesTokenizer } from '../../store/slices/pipeline';
 import { CheckboxField, NumberField, SelectField, type Choice } from '../components/fields';
 import { Panel } from '../components/Panel';
 
@@ -61,15 +62,19 @@ const TRAIN_FIELDS: NumberSpec[] = [
 function ConfigNumber({ spec, disabled }: { spec: NumberSpec; disabled: boolean }) {
   const value = useApp((s) => spec.get(s.config.config));
   const errors: ConfigError[] = useApp(useShallow((s) => errorsAt(s.config.errors, spec.path)));
+  // A saved or Hugging Face teacher brings its vocabulary: the run tokenises with it.
+  const fixed = useApp(
+    (s) => spec.path === 'tokenizer.vocabSize' && teacherFixesTokenizer(s.config.config),
+  );
   return (
     <NumberField
       label={spec.label}
       value={value}
       errors={errors}
       testId={spec.testId}
-      hint={spec.hint}
+      hint={fixed ? "fixed by the teacher: the run uses the teacher's vocabulary" : spec.hint}
       step={spec.step}
-      disabled={disabled}
+      disabled={disabled || fixed}
       onChange={(v) => update((c) => spec.set(c, v))}
     />
   );
