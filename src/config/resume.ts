@@ -32,7 +32,7 @@ export function resumeRefusal(config: RunConfig): string | null {
   const teacherUsed = kd?.method.kind !== 'none' || config.student?.kind === 'kron-bert';
   if (t && teacherUsed) {
     if (t.source !== 'train') {
-      return 'This run cannot resume: its teacher was handed in from outside the run and is not saved with it';
+      return `This run cannot resume: its teacher comes from outside the run (source '${t.source}'), and only a teacher trained in the run is reloaded on resume`;
     }
     if ((t.ensemble ?? 1) > 1) {
       return 'This run cannot resume: its teacher is an ensemble, and only a single trained teacher is saved';

@@ -8,8 +8,9 @@ import type { MetricName, TaskData } from '../data/types';
  * v2: saved checkpoints ('compare', 'predict' and their answers) and storage reports ('stored').
  * v3: a teacher from outside the run: 'start' may carry a Hugging Face teacher's picked files, an
  *   error may be `where: 'teacher'`, and RunPrepared.teacher names its source.
+ * v4: 'resumeRun' continues an interrupted run from its resume point.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** A picked file of a Hugging Face teacher (kd.teacher source 'hf', kind 'files'), as bytes. */
 export interface TeacherFileBytes {
@@ -31,6 +32,13 @@ export type ToWorker =
       /** kd.teacher source 'hf' from picked files: their bytes (the worker cannot read the page's files). */
       teacherFiles?: TeacherFileBytes[];
     }
+  /**
+   * Continue an interrupted run (saved in IndexedDB) from its resume point on `data`, the task it
+   * trained on; then as 'start' (a running run is stopped first). The first 'metrics' message
+   * carries its stored metrics up to the resume step. Refused with the reason (an 'error' for the
+   * run) when it cannot resume, and with a 'stored' error for the run this worker is training.
+   */
+  | { type: 'resumeRun'; version: number; runId: string; data: TaskData }
   | { type: 'pause'; runId: string }
   | { type: 'resume'; runId: string }
   | { type: 'stop'; runId: string }

@@ -1,16 +1,23 @@
 // The worker's record of a run in IndexedDB (docs/storage.md): the run record when it starts, each
 // metrics batch as it leaves for the page, and at the end the best and final checkpoints (weights,
 // vocabulary, task) and the run's status and summary. Writes are chained in order and never block
-// training; a failed write is reported once as a 'stored' message and the run goes on.
+// training; a failed write is reported once as a 'stored' message and the run goes on. After each
+// dev evaluation the run's resume point replaces the previous one (a closed tab resumes from it);
+// a run that ends (done, stopped, failed) deletes it.
 import type { RunConfig } from '../config/run-config';
 import type { TaskSpec } from '../data/types';
 import type { ParamArray } from '../model';
+import type { ResumeState } from './loop';
 import type { EvalPoint, FromWorker, TrainPoint } from '../protocol';
 import {
+  arraysFromWeights,
   weightsFromArrays,
+  type ResumeRecord,
   type MetricsSummary,
+  type RunRecord,
   type RunStatus,
   type RunStorage,
+  type SaveResumeInput,
   type StoredTokenizer,
 } from '../storage';
 
@@ -29,6 +36,41 @@ export interface RunOutcomeToSave {
   lastLoss: number | null;
   tokenizer: StoredTokenizer;
   task: TaskSpec;
+}
+
+/** A loop resume point as stored (tensors in their own buffers). */
+export function storedResumePoint(runId: string, state: ResumeState): SaveResumeInput {
+  const own = (a: Float32Array): ArrayBuffer =>
+    a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength) as ArrayBuffer;
+  return {
+    runId,
+    step: state.step,
+    weights: weightsFromArrays(state.weights),
+    optimizer: {
+      step: state.optimizer.step,
+      names: state.optimizer.names.slice(),
+      m: own(state.optimizer.m),
+      v: own(state.optimizer.v),
+    },
+    best: state.best,
+    bestWeights: state.bestWeights ? weightsFromArrays(state.bestWeights) : null,
+  };
+}
+
+/** A stored resume point as the loop takes it (LoopOptions.resumeFrom). */
+export function resumeStateOf(r: ResumeRecord): ResumeState {
+  return {
+    step: r.step,
+    weights: arraysFromWeights(r.weights),
+    optimizer: {
+      step: r.optimizer.step,
+      names: r.optimizer.names.slice(),
+      m: new Float32Array(r.optimizer.m),
+      v: new Float32Array(r.optimizer.v),
+    },
+    best: r.best,
+    bestWeights: r.bestWeights ? arraysFromWeights(r.bestWeights) : null,
+  };
 }
 
 /** What every checkpoint of a run carries besides its weights. */
@@ -93,6 +135,32 @@ export class RunRecorder {
     if (this.reported) return;
     this.reported = true;
     this.post({ type: 'stored', runId: this.runId, what, error: errorText(e) });
+  }
+
+  /**
+   * A recorder for a run already stored (resumed after `storage.rewindRun`): its latest student
+   * 'best' checkpoint is the one the next new best replaces.
+   */
+  static continuing(
+    storage: RunStorage,
+    run: RunRecord,
+    post: (msg: FromWorker) => void,
+  ): RunRecorder {
+    const r = new RunRecorder(storage, run.id, post);
+    let best: { key: string; step: number } | null = null;
+    for (const m of run.checkpoints) {
+      if (m.role === 'student' && isBestLabel(m.label) && (!best || m.step > best.step)) best = m;
+    }
+    r.bestKey = best?.key ?? null;
+    return r;
+  }
+
+  /** Queues the run's resume point (replaces the previous one in one transaction). */
+  resumePoint(state: ResumeState): void {
+    const input = storedResumePoint(this.runId, state);
+    this.chain = this.chain
+      .then(() => this.storage.saveResumePoint(input))
+      .catch((err: unknown) => this.report('checkpoint', err));
   }
 
   /** Queues one metrics batch (copied: the caller may reuse its arrays). */
@@ -221,12 +289,23 @@ export class RunRecorder {
       wallSec: o.wallSec,
       step: o.finalStep,
     });
+    await this.dropResumePoint();
+  }
+
+  /** A run that ended needs no resume point. */
+  private async dropResumePoint(): Promise<void> {
+    try {
+      await this.storage.deleteResumePoint(this.runId);
+    } catch (e) {
+      this.report('status', e);
+    }
   }
 
   /** Marks the run failed with the message the page shows. */
   async fail(message: string): Promise<void> {
     await this.chain;
     await this.end('failed', { error: message });
+    await this.dropResumePoint();
   }
 
   private async end(

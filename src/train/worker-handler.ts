@@ -9,10 +9,11 @@ import type { WordPieceTokenizer } from '../data/tokenizer';
 import type { ParamArray } from '../model';
 import type { RunStorage } from '../storage';
 import { RunControl } from './control';
-import { runTraining, TrainingError } from './loop';
+import { runTraining, TrainingError, type ResumeState } from './loop';
 import { applyDeterminism } from './backend';
 import { RunRecorder } from './persist';
 import { createCheckpointService } from './checkpoint-service';
+import { prepareResume, releaseResume, type ResumeContext } from './resume-run';
 import { disposeTeacher } from '../kd';
 import {
   adoptTeacherTokenizer,
@@ -74,7 +75,60 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
     }
   };
 
-  const start = async (msg: Extract<ToWorker, { type: 'start' }>): Promise<void> => {
+  /** Runs being checked and loaded for a resume (before they are active). */
+  const resuming = new Set<string>();
+
+  const resumeRun = async (msg: Extract<ToWorker, { type: 'resumeRun' }>): Promise<void> => {
+    const { runId, data } = msg;
+    if (active?.runId === runId || resuming.has(runId)) {
+      const error = 'This run is training in this tab already: it cannot be resumed twice';
+      env.post({ type: 'stored', runId, what: 'run', error });
+      return;
+    }
+    resuming.add(runId);
+    let ctx: ResumeContext;
+    try {
+      if (active) {
+        active.control.stop();
+        await active.done;
+      }
+      const storage = await openStorage();
+      const pref = (await storage.getRun(runId))?.config.backend;
+      if (pref && (!backend || (pref !== 'auto' && pref !== backend.name))) await init(pref);
+      ctx = await prepareResume(storage, runId, data);
+    } catch (e) {
+      resuming.delete(runId);
+      env.post({ type: 'phase', runId, phase: 'failed' });
+      env.post({ type: 'error', runId, where: 'config', message: errorText(e) });
+      return;
+    }
+    resuming.delete(runId);
+    env.post({ type: 'stored', runId, what: 'run' });
+    // The charts continue from the stored history.
+    env.post({
+      type: 'metrics',
+      runId,
+      train: ctx.train,
+      evals: ctx.evals,
+      progress: {
+        step: ctx.state.step,
+        totalSteps: ctx.config.train.steps,
+        epoch: 0,
+        samplesPerSec: 0,
+        etaSec: null,
+        elapsedSec: 0,
+        numTensors: 0,
+        numBytes: 0,
+      },
+    });
+    const startMsg = { type: 'start', version: PROTOCOL_VERSION, runId, config: ctx.config, data };
+    await start(startMsg as Extract<ToWorker, { type: 'start' }>, ctx);
+  };
+
+  const start = async (
+    msg: Extract<ToWorker, { type: 'start' }>,
+    resume?: ResumeContext,
+  ): Promise<void> => {
     if (active) {
       active.control.stop();
       await active.done;
@@ -89,11 +143,15 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
         where: 'config',
         message: problems.map((p) => `${p.path}: ${p.message}`).join('\n'),
       });
+      if (resume) releaseResume(resume);
       return;
     }
     if (!backend || (config.backend !== 'auto' && config.backend !== backend.name))
       await init(config.backend);
-    if (!backend) return;
+    if (!backend) {
+      if (resume) releaseResume(resume);
+      return;
+    }
     // A saved or Hugging Face teacher is loaded before anything is recorded: a bad one starts
     // nothing. The run then tokenises with its vocabulary.
     let outside: LoadedTeacher | null = null;
@@ -124,7 +182,10 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
       applyDeterminism(name, config.train.deterministic);
       const recorder = env.openStorage
         ? await openStorage().then(
-            (s) => RunRecorder.begin(s, runId, config, backendLabel, env.post),
+            (s) =>
+              resume
+                ? RunRecorder.continuing(s, resume.run, env.post)
+                : RunRecorder.begin(s, runId, config, backendLabel, env.post),
             (e: unknown) => {
               const why = errorText(e);
               env.post({ type: 'stored', runId, what: 'run', error: `Runs are not saved: ${why}` });
@@ -138,8 +199,11 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
           control,
           keepFinal: recorder !== null,
           ...(outside ? { teacher: outside.bundle } : {}),
+          ...(resume?.teacher ? { teacher: resume.teacher } : {}),
+          ...(resume ? { resumeFrom: resume.state } : {}),
           ...(recorder
             ? {
+                onResumePoint: (state: ResumeState) => recorder.resumePoint(state),
                 onNewBest: (
                   point: EvalPoint,
                   weights: Map<string, ParamArray>,
@@ -226,6 +290,7 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
       } finally {
         // The loop never frees a teacher handed to it.
         if (outside) disposeTeacher(outside.bundle);
+        if (resume) releaseResume(resume);
       }
     })();
     active = { runId, control, done };
@@ -244,6 +309,12 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
         // Not awaited in the queue: pause/stop must get through while the run trains.
         queue = queue.then(() => {
           void start(msg);
+        });
+        return;
+      case 'resumeRun':
+        if (msg.version !== PROTOCOL_VERSION) return versionError(msg.version, msg.runId);
+        queue = queue.then(() => {
+          void resumeRun(msg);
         });
         return;
       case 'pause':

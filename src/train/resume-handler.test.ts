@@ -1,0 +1,253 @@
+// Resume through the worker handler on fake-indexeddb (wasm): a run whose tab "closed" (its worker
+// left paused after a resume point landed, the page marking it interrupted) resumes in a fresh
+// handler on a resumeRun message; the stored curve then equals an uninterrupted run's step for
+// step, the run ends 'done' without a resume point, and the page gets the stored history first.
+// The same with vanilla KD whose teacher was trained in the run (reloaded from its checkpoint).
+// Refusals: the run this worker trains, a finished run, a run without a resume point, an SWA run,
+// other data; a refused resume changes nothing stored.
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { beforeAll } from 'vitest';
+import { useNodeBackend } from '../cli/node-backend';
+import { defaultRunConfig } from '../config/defaults';
+import type { RunConfig } from '../config/run-config';
+import type { TaskData } from '../data/types';
+import { kdDefaults } from '../kd';
+import { PROTOCOL_VERSION, type FromWorker } from '../protocol';
+import { RunStorage } from '../storage';
+import { makeRng } from '../util/rng';
+import { createWorkerHandler } from './worker-handler';
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+});
+
+function data(seed = 2): TaskData {
+  const rng = makeRng(seed);
+  const words = ['the', 'film', 'was', 'plot', 'acting', 'really', 'quite', 'story'];
+  const make = (n: number) =>
+    Array.from({ length: n }, () => {
+      const good = rng.next() < 0.5;
+      const toks = Array.from({ length: 2 + rng.int(4) }, () => words[rng.int(words.length)]!);
+      toks.splice(rng.int(toks.length + 1), 0, good ? 'good' : 'bad');
+      return { a: toks.join(' '), label: good ? 1 : 0 };
+    });
+  return {
+    spec: {
+      id: 'toy',
+      name: 'Toy',
+      kind: 'classification',
+      numLabels: 2,
+      labelNames: ['bad', 'good'],
+      pair: false,
+      metrics: ['accuracy'],
+      mainMetric: 'accuracy',
+    },
+    train: make(96),
+    dev: make(24),
+    source: 'test',
+  };
+}
+
+function config(steps: number, name = 'resume me'): RunConfig {
+  const c = defaultRunConfig();
+  c.name = name;
+  c.model = {
+    layers: 1,
+    hidden: 16,
+    heads: 2,
+    intermediate: 32,
+    hiddenDropout: 0.1,
+    attentionDropout: 0.1,
+  };
+  c.tokenizer = { ...c.tokenizer, vocabSize: 100, maxLen: 16 };
+  c.train = { ...c.train, steps, batchSize: 8, evalEvery: 20 };
+  c.backend = 'wasm';
+  return c;
+}
+
+let dbSeq = 0;
+
+function handler(dbName: string) {
+  const posted: FromWorker[] = [];
+  const handle = createWorkerHandler({
+    post: (m) => posted.push(structuredClone(m)),
+    selectBackend: async () => ({ name: 'wasm', adapter: 'WebAssembly (SIMD)' }),
+    available: () => ['wasm', 'cpu'],
+    openStorage: () => RunStorage.open(dbName),
+  });
+  const waitFor = async (pred: (m: FromWorker) => boolean, ms = 120_000) => {
+    const t0 = Date.now();
+    while (!posted.some(pred)) {
+      if (Date.now() - t0 > ms)
+        throw new Error(`timed out; got ${posted.map((m) => m.type).join(',')}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return posted.find(pred)!;
+  };
+  return { posted, handle, waitFor };
+}
+
+const start = (runId: string, c: RunConfig, d: TaskData = data()) =>
+  ({ type: 'start', version: PROTOCOL_VERSION, runId, config: c, data: d }) as const;
+const resume = (runId: string, d: TaskData = data()) =>
+  ({ type: 'resumeRun', version: PROTOCOL_VERSION, runId, data: d }) as const;
+
+/** Trains `c` to the end as run `id` in a fresh handler on `db`. */
+async function trainFull(db: string, id: string, c: RunConfig): Promise<void> {
+  const h = handler(db);
+  await h.handle(start(id, c));
+  await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
+  await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
+}
+
+/**
+ * Starts `c` as run `id` and "closes the tab" once its first resume point has landed: the worker
+ * is paused and abandoned (it writes nothing more), and the next page marks the run interrupted.
+ */
+async function trainCut(db: string, id: string, c: RunConfig): Promise<number> {
+  const storage = await RunStorage.open(db);
+  const h = handler(db);
+  await h.handle(start(id, c));
+  const t0 = Date.now();
+  while ((await storage.resumableRunIds()).length === 0 || !h.posted.length) {
+    if (Date.now() - t0 > 120_000) throw new Error('no resume point');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await h.handle({ type: 'pause', runId: id });
+  await h.waitFor((m) => m.type === 'phase' && m.phase === 'paused');
+  // Its last writes (the metrics flushed on pause) land; then nothing more is written.
+  let last = '';
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = JSON.stringify((await storage.getRun(id))!.metrics);
+    if (now === last) break;
+    last = now;
+  }
+  const step = (await storage.loadResumePoint(id))!.step;
+  expect(await storage.markInterrupted()).toHaveLength(1);
+  storage.close();
+  return step;
+}
+
+describe('resumeRun through the worker handler', () => {
+  it('continues an interrupted run: the same curve as the uninterrupted run, ends done', async () => {
+    const db = `resume-h-${++dbSeq}`;
+    const c = config(240);
+    await trainFull(db, 'full', c);
+    const k = await trainCut(db, 'cut', c);
+    const storage = await RunStorage.open(db);
+    const before = await storage.getRun('cut');
+    expect(before?.status).toBe('interrupted');
+    expect(before!.summary.step).toBeGreaterThanOrEqual(k);
+    expect(k).toBeLessThan(240);
+
+    const h = handler(db);
+    // Another task: refused, nothing changes.
+    await h.handle(resume('cut', data(9)));
+    const refused = await h.waitFor((m) => m.type === 'error');
+    expect(refused).toMatchObject({ runId: 'cut', where: 'config' });
+    expect(refused.type === 'error' && refused.message).toMatch(/vocabulary differs/);
+    expect(await storage.getRun('cut')).toEqual(before);
+
+    h.posted.length = 0;
+    await h.handle(resume('cut'));
+    // Resuming it again while it trains is refused without touching it.
+    await h.waitFor((m) => m.type === 'phase' && m.phase === 'training');
+    await h.handle(resume('cut'));
+    const twice = await h.waitFor((m) => m.type === 'stored' && m.error !== undefined);
+    expect(twice.type === 'stored' && twice.error).toMatch(/cannot be resumed twice/);
+    await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
+    await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
+
+    // The page got the stored history up to k first, then steps k+1.. from training.
+    const metrics = h.posted.flatMap((m) => (m.type === 'metrics' ? [m] : []));
+    expect(metrics[0]!.train.map((p) => p.step)).toEqual(
+      Array.from({ length: k }, (_, i) => i + 1),
+    );
+    expect(metrics[1]!.train[0]!.step).toBe(k + 1);
+    const phases = h.posted.flatMap((m) => (m.type === 'phase' ? [m.phase] : []));
+    expect(phases).not.toContain('failed');
+
+    const full = await storage.readMetrics('full');
+    const cut = await storage.readMetrics('cut');
+    expect(cut.train.map((p) => p.step)).toEqual(full.train.map((p) => p.step));
+    expect(cut.train).toEqual(full.train);
+    expect(cut.evals).toEqual(full.evals);
+    const run = (await storage.getRun('cut'))!;
+    const fullRun = (await storage.getRun('full'))!;
+    expect(run.status).toBe('done');
+    expect(run.summary.step).toBe(240);
+    expect(run.summary.best).toEqual(fullRun.summary.best);
+    expect(run.checkpoints.map((m) => [m.step, m.label])).toEqual(
+      fullRun.checkpoints.map((m) => [m.step, m.label]),
+    );
+    const last = run.checkpoints[run.checkpoints.length - 1]!;
+    const a = await storage.loadCheckpoint(last.key);
+    const b = await storage.loadCheckpoint(last.key.replace('/cut/', '/full/'));
+    expect(a!.weights).toEqual(b!.weights);
+    expect(await storage.resumableRunIds()).toEqual([]);
+
+    // A finished run does not resume.
+    const again = handler(db);
+    await again.handle(resume('cut'));
+    const e = await again.waitFor((m) => m.type === 'error');
+    expect(e.type === 'error' && e.message).toMatch(/is done: only an interrupted run resumes/);
+    storage.close();
+  });
+
+  it('vanilla KD with a teacher trained in the run: resumes with the saved teacher', async () => {
+    const db = `resume-h-${++dbSeq}`;
+    const c = config(200, 'kd resume');
+    c.kd = {
+      method: kdDefaults('vanilla'),
+      teacher: {
+        source: 'train',
+        model: { ...c.model, layers: 2 },
+        train: { ...c.train, steps: 20, evalEvery: 10 },
+        footprintEvery: 0,
+      },
+    };
+    await trainFull(db, 'full', c);
+    const k = await trainCut(db, 'cut', c);
+    const h = handler(db);
+    await h.handle(resume('cut'));
+    await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
+    await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
+    const storage = await RunStorage.open(db);
+    const full = await storage.readMetrics('full');
+    const cut = await storage.readMetrics('cut');
+    expect(cut.train.filter((p) => p.step > k).length).toBe(200 - k);
+    expect(cut.train).toEqual(full.train);
+    expect(cut.evals).toEqual(full.evals);
+    expect((await storage.getRun('cut'))!.status).toBe('done');
+    const prepared = h.posted.find((m) => m.type === 'prepared');
+    expect(prepared?.type === 'prepared' && prepared.info.teacher?.dev).toEqual(
+      (await storage.latestCheckpoint('full', 'teacher'))!.metricsSummary.dev,
+    );
+    storage.close();
+  });
+
+  it('refuses runs without a resume point or with state it cannot save, changing nothing', async () => {
+    const db = `resume-h-${++dbSeq}`;
+    const storage = await RunStorage.open(db);
+    await storage.createRun(config(40, 'early'), { id: 'early', status: 'interrupted' });
+    const swa = config(40, 'swa');
+    swa.kd = { method: { kind: 'none' }, swa: { start: 0.5, every: 5, lrScale: 1 } };
+    await storage.createRun(swa, { id: 'swa', status: 'interrupted' });
+    const h = handler(db);
+    for (const [id, why] of [
+      ['early', /has no resume point: it stopped before its first dev evaluation/],
+      ['swa', /SWA weight average is not saved/],
+      ['nope', /no saved run 'nope'/],
+    ] as const) {
+      h.posted.length = 0;
+      await h.handle(resume(id));
+      const e = await h.waitFor((m) => m.type === 'error');
+      expect(e).toMatchObject({ runId: id, where: 'config' });
+      expect(e.type === 'error' && e.message).toMatch(why);
+    }
+    expect((await storage.getRun('early'))!.status).toBe('interrupted');
+    storage.close();
+  });
+});

@@ -1,0 +1,100 @@
+// Everything the worker checks and loads before an interrupted run continues ('resumeRun'): the run
+// and its resume point, whether it can resume at all (config/resume.ts), that the task the page
+// loaded is the one it trained on (same vocabulary), and its trained teacher from the run's teacher
+// checkpoint. Only then is the run rewound to the resume point's step (metrics and checkpoints
+// after it dropped), so a refused resume changes nothing stored.
+import { resumeRefusal } from '../config/resume';
+import type { RunConfig } from '../config/run-config';
+import type { TaskData } from '../data/types';
+import { disposeTeacher, kdNeedsTeacher, teacherBundle, type TeacherBundle } from '../kd';
+import type { EvalPoint, TrainPoint } from '../protocol';
+import type { RunRecord, RunStorage } from '../storage';
+import { loadCheckpointModel } from './inference';
+import type { ResumeState } from './loop';
+import { resumeStateOf } from './persist';
+import { prepareData } from './prepare';
+
+/** Thrown when a run cannot resume; the message says why, for the page. */
+export class ResumeError extends Error {}
+
+/** A run ready to continue. The caller frees `teacher` (disposeTeacher) when the run ends. */
+export interface ResumeContext {
+  run: RunRecord;
+  config: RunConfig;
+  state: ResumeState;
+  teacher: TeacherBundle | null;
+  /** The metrics kept (up to the resume step), for the page's charts. */
+  train: TrainPoint[];
+  evals: EvalPoint[];
+}
+
+/** Frees what a resume loaded (its teacher). */
+export function releaseResume(ctx: ResumeContext): void {
+  if (ctx.teacher) disposeTeacher(ctx.teacher);
+  ctx.teacher = null;
+}
+
+/** Statuses of a run whose tab closed (or whose worker is gone) mid-run. */
+const RESUMABLE_STATUS: readonly string[] = ['interrupted', 'running', 'paused'];
+
+/** Checks and loads run `runId` for resuming on `data`, then rewinds it to its resume point. */
+export async function prepareResume(
+  storage: RunStorage,
+  runId: string,
+  data: TaskData,
+): Promise<ResumeContext> {
+  const run = await storage.getRun(runId);
+  if (!run) throw new ResumeError(`There is no saved run '${runId}' to resume`);
+  const name = run.config.name;
+  if (!RESUMABLE_STATUS.includes(run.status)) {
+    throw new ResumeError(`Run '${name}' is ${run.status}: only an interrupted run resumes`);
+  }
+  const refusal = resumeRefusal(run.config);
+  if (refusal) throw new ResumeError(refusal);
+  const record = await storage.loadResumePoint(runId);
+  if (!record) {
+    throw new ResumeError(
+      `Run '${name}' has no resume point: it stopped before its first dev evaluation. Start it again`,
+    );
+  }
+  const config = run.config;
+  // The vocabulary is built from the training text: the same data gives the same one.
+  const saved = await storage.latestCheckpoint(runId);
+  if (saved?.task && saved.task.id !== data.spec.id) {
+    throw new ResumeError(
+      `Run '${name}' trained on task '${saved.task.id}', the loaded task is '${data.spec.id}': load its data and resume again`,
+    );
+  }
+  if (saved?.tokenizer) {
+    const { tokenizer } = prepareData(config, data);
+    const same =
+      tokenizer.vocab.length === saved.tokenizer.vocab.length &&
+      tokenizer.vocab.every((w, i) => w === saved.tokenizer!.vocab[i]);
+    if (!same) {
+      throw new ResumeError(
+        `The loaded task is not the data run '${name}' trained on (its vocabulary differs): load that data and resume again`,
+      );
+    }
+  }
+  const state = resumeStateOf(record);
+  let teacher: TeacherBundle | null = null;
+  const nkp = config.student?.kind === 'kron-bert' && config.student.init === 'nkp';
+  if (config.kd && (kdNeedsTeacher(config.kd) || nkp)) {
+    const t = await storage.latestCheckpoint(runId, 'teacher');
+    if (!t) {
+      throw new ResumeError(
+        `Run '${name}' has no saved teacher checkpoint to resume with: start it again`,
+      );
+    }
+    const loaded = loadCheckpointModel(t);
+    teacher = teacherBundle(loaded.model);
+    teacher.dev = t.metricsSummary.dev;
+  }
+  try {
+    const { train, evals, run: rewound } = await storage.rewindRun(runId, state.step);
+    return { run: rewound, config, state, teacher, train, evals };
+  } catch (e) {
+    if (teacher) disposeTeacher(teacher);
+    throw e;
+  }
+}
