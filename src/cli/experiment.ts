@@ -1,7 +1,7 @@
 // `npm run experiment -- <preset> [flags]`: runs a list of KD methods on one task with the same
 // teacher, student and seeds (src/kd/experiments.ts) and writes the table as JSON and markdown to
 // reports/ (or --out), rewriting both after every method so a long run leaves partial results.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BackendName } from '../config/run-config';
@@ -15,6 +15,8 @@ import {
   type ExperimentReport,
 } from '../kd/experiments';
 import { isMethodPreset } from '../kd';
+import { teacherFromFiles, teacherToFiles, withTeacherVocab } from '../kd/teacher-files';
+import { filesFromDir, writeFilesToNewDir } from './files';
 import { nodeBackend } from './args';
 import { loadTaskForCli } from './load-task';
 import { useNodeBackend } from './node-backend';
@@ -28,6 +30,11 @@ presets: ${Object.keys(EXPERIMENT_PRESETS).join(', ')}
   --methods none,vanilla override the preset's methods (names from src/kd/presets.ts)
   --steps N              override the students' steps (evaluation every N/8)
   --teacher-steps N      override the teacher's fine-tuning steps
+  --save-teacher DIR     save the trained teacher (checkpoint files, footprints, teacher.json)
+                         to the new directory DIR, before the students run
+  --teacher DIR          use the teacher in DIR instead of training one: a --save-teacher
+                         directory or any Hugging Face BERT classifier of the task (config.json,
+                         model.safetensors, vocab.txt); the students tokenise with its vocabulary
   --out PATH             write PATH.json and PATH.md (default reports/experiment-<preset>-<time>)
   --backend wasm|cpu     compute backend (default wasm)
   --list                 print the presets as JSON and exit
@@ -61,6 +68,8 @@ async function main(): Promise<void> {
       methods: { type: 'string' },
       steps: { type: 'string' },
       'teacher-steps': { type: 'string' },
+      'save-teacher': { type: 'string' },
+      teacher: { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string' },
       list: { type: 'boolean' },
@@ -100,6 +109,15 @@ async function main(): Promise<void> {
     preset.teacher.train.steps = n!;
     preset.teacher.train.evalEvery = Math.max(1, Math.floor(n! / 8));
   }
+  if (values.teacher && values['save-teacher']) {
+    throw new Error(
+      '--teacher and --save-teacher exclude each other: a loaded teacher is saved already',
+    );
+  }
+  const saveTo = values['save-teacher'];
+  if (saveTo && existsSync(saveTo)) {
+    throw new Error(`--save-teacher: ${saveTo} exists already: remove it or pick another path`);
+  }
   const backend: BackendName = await useNodeBackend(nodeBackend(values.backend, 'wasm'));
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const out = resolve(values.out ?? join('reports', `experiment-${name}-${stamp}`));
@@ -109,9 +127,17 @@ async function main(): Promise<void> {
     writeFileSync(`${out}.json`, `${JSON.stringify({ command, preset, report: r }, null, 2)}\n`);
     writeFileSync(`${out}.md`, reportMarkdown(r, command));
   };
-  const data = await loadPresetTask(preset);
+  let data = await loadPresetTask(preset);
   const log = (msg: string) =>
     process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+  let teacher: Parameters<typeof runExperiment>[3]['teacher'];
+  if (values.teacher) {
+    const loaded = await teacherFromFiles(filesFromDir(values.teacher));
+    const t = withTeacherVocab(preset, data, loaded);
+    preset.tokenizer = t.tokenizer;
+    data = t.data;
+    teacher = { bundle: loaded.bundle, wallSec: loaded.wallSec, from: values.teacher };
+  }
   log(
     `${name}: ${data.spec.name}, ${data.train.length} train / ${data.dev.length} dev, backend ${backend}`,
   );
@@ -119,6 +145,15 @@ async function main(): Promise<void> {
     backend,
     onProgress: log,
     onReport: write,
+    ...(teacher ? { teacher } : {}),
+    ...(saveTo
+      ? {
+          onTeacherTrained: async (t, tokenizer, wallSec) => {
+            writeFilesToNewDir(saveTo, await teacherToFiles(t, tokenizer, wallSec));
+            log(`saved the teacher to ${saveTo}`);
+          },
+        }
+      : {}),
   });
   write(report);
   process.stdout.write(reportMarkdown(report, command));

@@ -14,6 +14,10 @@ import {
 import { METHOD_PRESETS } from './presets';
 import { TOY_STUDENT, TOY_TEACHER, toyTask, toyTrain } from './testing';
 import { validateRunConfig } from '../config/validate';
+import { filesFromMap } from '../io';
+import { bertConfig, bertModel, initBertParams } from '../model';
+import { disposeTeacher, teacherBundle } from './teacher';
+import { teacherFromFiles, teacherToFiles, withTeacherVocab } from './teacher-files';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
@@ -77,5 +81,92 @@ describe('runExperiment (wasm)', () => {
     expect(
       md.split('\n').filter((l) => l.startsWith('| none') || l.startsWith('| vanilla')).length,
     ).toBe(2);
+  });
+});
+
+describe('a saved teacher (wasm)', () => {
+  const preset: ExperimentPreset = {
+    description: 'toy',
+    task: { source: 'embedded', seed: 1 },
+    tokenizer: { vocab: 'build', vocabSize: 120, lowercase: true, maxLen: 16 },
+    student: TOY_STUDENT,
+    train: toyTrain(30),
+    teacher: { source: 'train', model: TOY_TEACHER, train: toyTrain(40, 9), footprintEvery: 10 },
+    methods: ['vanilla', 'pro-kd'],
+    seeds: [1],
+  };
+  const data = toyTask(3, 400, 80);
+
+  it('saved with --save-teacher and loaded with --teacher gives the same table, footprints and all', async () => {
+    const tensors = tf.memory().numTensors;
+    let files: Map<string, Uint8Array | string> | null = null;
+    const first = await runExperiment('toy', preset, data, {
+      backend: 'wasm',
+      onTeacherTrained: async (t, tokenizer, wallSec) => {
+        files = await teacherToFiles(t, tokenizer, wallSec);
+      },
+    });
+    expect([...files!.keys()].sort()).toEqual([
+      'config.json',
+      'footprint-10.safetensors',
+      'footprint-20.safetensors',
+      'footprint-30.safetensors',
+      'footprint-40.safetensors',
+      'model.safetensors',
+      'teacher.json',
+      'tokenizer_config.json',
+      'vocab.txt',
+    ]);
+    const loaded = await teacherFromFiles(filesFromMap(files!, 'saved'));
+    expect(loaded.bundle.footprints.map((f) => f.step)).toEqual([10, 20, 30, 40]);
+    expect(loaded.bundle.dev?.main).toBe(first.teacher.dev);
+    const t = withTeacherVocab(preset, data, loaded);
+    expect(t.tokenizer).toMatchObject({ vocab: 'provided', lowercase: true });
+    const again = await runExperiment('toy', { ...preset, tokenizer: t.tokenizer }, t.data, {
+      backend: 'wasm',
+      teacher: { bundle: loaded.bundle, wallSec: loaded.wallSec, from: 'saved' },
+    });
+    expect(again.teacher).toMatchObject({ dev: first.teacher.dev, loadedFrom: 'saved', steps: 0 });
+    expect(again.rows.map((r) => r.runs.map((x) => x.best))).toEqual(
+      first.rows.map((r) => r.runs.map((x) => x.best)),
+    );
+    expect(reportMarkdown(again, 'x')).toContain('loaded from saved');
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('refuses a teacher.json that is not its format and a missing footprint, and frees the model', async () => {
+    const tensors = tf.memory().numTensors;
+    const t = teacherBundle(
+      bertModel(bertConfig(TOY_TEACHER, 50, 2), initBertParams(bertConfig(TOY_TEACHER, 50, 2), 1)),
+    );
+    const files = await teacherToFiles(
+      t,
+      { vocab: Array.from({ length: 50 }, (_, i) => `w${i}`), lowercase: true },
+      1,
+    );
+    disposeTeacher(t);
+    const bad = new Map(files);
+    bad.set('teacher.json', '{"format":"other"}');
+    await expect(teacherFromFiles(filesFromMap(bad, 'd'))).rejects.toThrow(
+      /d\/teacher.json: format/,
+    );
+    const gone = new Map(files);
+    gone.set(
+      'teacher.json',
+      JSON.stringify({
+        format: 'distillery-teacher',
+        version: 1,
+        dev: null,
+        wallSec: null,
+        footprints: [5],
+      }),
+    );
+    await expect(teacherFromFiles(filesFromMap(gone, 'd'))).rejects.toThrow(
+      'd/footprint-5.safetensors: not found',
+    );
+    expect(() => withTeacherVocab(preset, data, { vocab: null, lowercase: null })).toThrow(
+      /no vocabulary/,
+    );
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 });

@@ -13,10 +13,12 @@ import type {
 import type { StudentSpec } from '../config/student';
 import type { MetricName, TaskData } from '../data/types';
 import { runTraining, trainTeacher } from '../train/loop';
+import { prepareData } from '../train/prepare';
 import { applyLabelNoise } from './noise';
 import { METHOD_PRESETS, type MethodPreset, type MethodPresetName } from './presets';
 import type { LabelNoiseSpec, TeacherRef } from './spec';
-import { disposeTeacher } from './teacher';
+import { bertConfigOf } from './bert';
+import { disposeTeacher, type TeacherBundle } from './teacher';
 
 /** Where an experiment's data comes from (the CLI resolves it). */
 export type ExperimentTask =
@@ -269,6 +271,8 @@ export interface ExperimentReport {
     dev: number;
     metrics: Record<string, number>;
     wallSec: number;
+    /** Where a loaded teacher came from (--teacher DIR), or null when trained by this run. */
+    loadedFrom?: string | null;
   };
   rows: ExperimentRow[];
   startedAt: string;
@@ -314,6 +318,18 @@ export async function runExperiment(
     backend: BackendName;
     onProgress?: (msg: string) => void;
     onReport?: (r: ExperimentReport) => void;
+    /**
+     * A teacher loaded from files (kd/teacher-files.ts) instead of training the preset's: the
+     * runner owns and frees it. Its vocabulary must be the one `data.vocab` carries when the
+     * preset's tokenizer is 'provided' (see withTeacherVocab).
+     */
+    teacher?: { bundle: TeacherBundle; wallSec: number | null; from: string };
+    /** Hears the freshly trained teacher (to save it) before any student runs. */
+    onTeacherTrained?: (
+      t: TeacherBundle,
+      tokenizer: { vocab: readonly string[]; lowercase: boolean },
+      wallSec: number,
+    ) => Promise<void>;
   },
 ): Promise<ExperimentReport> {
   const t0 = performance.now();
@@ -323,22 +339,43 @@ export async function runExperiment(
   const base = methodConfig(preset, METHOD_PRESETS.vanilla, preset.teacher.train.seed);
   base.kd = { ...base.kd!, teacher: preset.teacher };
   delete base.kd.labelNoise; // already applied to `noisy`
-  say(
-    `teacher: ${preset.teacher.model.layers}×${preset.teacher.model.hidden}, ${preset.teacher.train.steps} steps`,
-  );
   const tt = performance.now();
-  let lastSaid = 0;
-  const teacher = await trainTeacher(base, noisy, {
-    backend: opts.backend,
-    hooks: {
-      phase: (_p, detail) => {
-        if (!detail || performance.now() - lastSaid < 30_000) return; // every 30 s at most
-        lastSaid = performance.now();
-        say(detail);
+  let teacher: TeacherBundle;
+  let teacherWall: number;
+  if (opts.teacher) {
+    teacher = opts.teacher.bundle;
+    teacherWall = opts.teacher.wallSec ?? NaN;
+    say(`teacher: loaded, ${teacher.model.summary().params.toLocaleString('en')} parameters`);
+  } else {
+    say(
+      `teacher: ${preset.teacher.model.layers}×${preset.teacher.model.hidden}, ${preset.teacher.train.steps} steps`,
+    );
+    let lastSaid = 0;
+    teacher = await trainTeacher(base, noisy, {
+      backend: opts.backend,
+      hooks: {
+        phase: (_p, detail) => {
+          if (!detail || performance.now() - lastSaid < 30_000) return; // every 30 s at most
+          lastSaid = performance.now();
+          say(detail);
+        },
       },
-    },
-  });
-  const teacherWall = (performance.now() - tt) / 1000;
+    });
+    teacherWall = (performance.now() - tt) / 1000;
+    if (opts.onTeacherTrained) {
+      try {
+        const { tokenizer } = prepareData(base, noisy);
+        await opts.onTeacherTrained(
+          teacher,
+          { vocab: tokenizer.vocab, lowercase: tokenizer.lowercase },
+          teacherWall,
+        );
+      } catch (e) {
+        disposeTeacher(teacher);
+        throw e;
+      }
+    }
+  }
   const dev = teacher.dev;
   say(`teacher dev ${data.spec.mainMetric} ${dev?.main.toFixed(4)} (${teacherWall.toFixed(0)} s)`);
   const report: ExperimentReport = {
@@ -354,13 +391,14 @@ export async function runExperiment(
       steps: preset.train.steps,
     },
     teacher: {
-      arch: preset.teacher.model,
+      arch: opts.teacher ? archOf(teacher) : preset.teacher.model,
       params: teacher.model.summary().params,
-      steps: preset.teacher.train.steps,
-      mlmSteps: preset.teacher.mlm?.steps ?? 0,
+      steps: opts.teacher ? 0 : preset.teacher.train.steps,
+      mlmSteps: opts.teacher ? 0 : (preset.teacher.mlm?.steps ?? 0),
       dev: dev?.main ?? NaN,
       metrics: { ...(dev?.metrics ?? {}) },
       wallSec: teacherWall,
+      loadedFrom: opts.teacher?.from ?? null,
     },
     rows: [],
     startedAt: new Date().toISOString(),
@@ -381,6 +419,11 @@ export async function runExperiment(
           teacher,
         });
         report.student.params = r.model.summary().params;
+        if (!Number.isFinite(report.teacher.dev) && teacher.dev) {
+          // A loaded teacher without a saved dev result: the first run evaluated it.
+          report.teacher.dev = teacher.dev.main;
+          report.teacher.metrics = { ...teacher.dev.metrics };
+        }
         r.model.dispose();
         const best = r.best?.main ?? NaN;
         const runs = runsOf.get(method)!;
@@ -415,6 +458,20 @@ export async function runExperiment(
   return report;
 }
 
+/** The architecture of a loaded BERT teacher. */
+function archOf(t: TeacherBundle): ModelArch {
+  const c = bertConfigOf(t.model);
+  if (!c) throw new Error('the loaded teacher is not a BERT');
+  return {
+    layers: c.numHiddenLayers,
+    hidden: c.hiddenSize,
+    heads: c.numAttentionHeads,
+    intermediate: c.intermediateSize,
+    hiddenDropout: c.hiddenDropoutProb,
+    attentionDropout: c.attentionProbsDropoutProb,
+  };
+}
+
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '—');
 
 /** The report as a markdown table (metric in %, mean ± sd over seeds, Δ against 'none'). */
@@ -426,8 +483,13 @@ export function reportMarkdown(r: ExperimentReport, command: string): string {
     `- command: \`${command}\``,
     `- backend: ${r.backend}; started ${r.startedAt}; total wall time ${(r.wallSec / 60).toFixed(1)} min`,
     `- teacher: ${r.teacher.arch.layers}×${r.teacher.arch.hidden} BERT, ${r.teacher.params.toLocaleString('en')} parameters, ` +
-      `${r.teacher.mlmSteps > 0 ? `${r.teacher.mlmSteps} MLM steps then ` : ''}${r.teacher.steps} steps; ` +
-      `dev ${r.metric} ${pct(r.teacher.dev)} (trained in ${r.teacher.wallSec.toFixed(0)} s)`,
+      (r.teacher.loadedFrom
+        ? `loaded from ${r.teacher.loadedFrom}; dev ${r.metric} ${pct(r.teacher.dev)}` +
+          (Number.isFinite(r.teacher.wallSec)
+            ? ` (trained earlier in ${r.teacher.wallSec.toFixed(0)} s)`
+            : '')
+        : `${r.teacher.mlmSteps > 0 ? `${r.teacher.mlmSteps} MLM steps then ` : ''}${r.teacher.steps} steps; ` +
+          `dev ${r.metric} ${pct(r.teacher.dev)} (trained in ${r.teacher.wallSec.toFixed(0)} s)`),
     `- student: ${r.student.kind} ${r.student.arch.layers}×${r.student.arch.hidden}, ${r.student.params.toLocaleString('en')} parameters, ` +
       `${r.student.steps} steps; seeds ${r.seeds.join(', ')}`,
     '',
