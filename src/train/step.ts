@@ -2,6 +2,7 @@
 // leaves a step is a [2] vector (loss, gradient norm) that the loop reads back in batches.
 import * as tf from '@tensorflow/tfjs';
 import type { BatchArrays } from '../data/batcher';
+import { crossEntropy } from '../kd/losses';
 import type { TokenBatch } from '../model';
 import type { AdamW } from './optimizer';
 
@@ -38,9 +39,7 @@ export function taskLossPerExample(
     if (kind === 'regression') {
       return tf.square(tf.sub(tf.reshape(logits, [-1]), labels)) as tf.Tensor1D;
     }
-    const C = logits.shape[1];
-    const onehot = tf.cast(tf.oneHot(tf.cast(labels, 'int32'), C), 'float32'); // int32 then cast: wasm OneHot ignores dtype
-    return tf.neg(tf.sum(tf.mul(onehot, tf.logSoftmax(logits)), -1)) as tf.Tensor1D;
+    return crossEntropy(logits, labels);
   });
 }
 
