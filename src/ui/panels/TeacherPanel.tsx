@@ -1,8 +1,10 @@
-// Teacher panel: no teacher (plain training, or a method that needs none), or a BERT teacher
-// trained in the app before the student, with its model preset, steps, learning rate and batch
-// size, and footprints saved every N steps for Pro-KD. Importing a Hugging Face BERT is not offered:
-// the worker cannot take a teacher from the page yet (kd.teacher 'provided' needs one handed to
-// the loop in-process).
+// Teacher panel: no teacher (plain training, or a method that needs none); a BERT teacher trained
+// in the app before the student, with its model preset, steps, learning rate and batch size, and
+// footprints saved every N steps for Pro-KD; a saved checkpoint of this browser (a teacher an
+// earlier run trained, or a dense BERT run's best, on the same task); or a Hugging Face BERT
+// classifier (a Hub id or URL, or picked files). A saved or Hugging Face teacher fixes the run's
+// tokenizer: the worker adopts its vocabulary and casing.
+import { useId, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { bertParamCount } from '../../config/model-size';
 import { MODEL_PRESETS } from '../../config/presets';
@@ -15,12 +17,19 @@ import {
   withFootprintEvery,
   withTeacherPreset,
   withTeacherSource,
+  withHfTeacher,
+  withTeacherCheckpoint,
   withTeacherTrain,
+  type TeacherSourceChoice,
 } from '../../store/slices/pipeline';
 import { isActive } from '../../store/slices/run';
-import { NumberField, SelectField, type Choice } from '../components/fields';
+import { useLibrary } from '../../store/library-app';
+import { teacherCandidates } from '../../store/teacher-candidates';
+import { heldTeacherFileList, holdTeacherFiles } from '../../store/teacher-files';
+import { NumberField, SelectField, TextField, type Choice } from '../components/fields';
+import { ErrorNote } from '../components/ErrorNote';
 import { Panel } from '../components/Panel';
-import { formatCompact, formatValue } from '../format';
+import { formatBytes, formatCompact, formatValue } from '../format';
 import { describeArch } from './ConfigPanel';
 
 const update = (f: (c: RunConfig) => RunConfig): void => actions.updateConfig(f);
@@ -28,7 +37,156 @@ const update = (f: (c: RunConfig) => RunConfig): void => actions.updateConfig(f)
 const SOURCES: Choice[] = [
   { value: 'none', label: 'No teacher (plain training)' },
   { value: 'train', label: 'Train one in the app' },
+  { value: 'checkpoint', label: 'Saved checkpoint' },
+  { value: 'hf', label: 'Hugging Face BERT' },
 ];
+
+const HF_FROM: Choice[] = [
+  { value: 'hub', label: 'Hub model id or URL' },
+  { value: 'files', label: 'Files on this computer' },
+];
+
+const TOKENIZER_NOTE =
+  "The run tokenises with this teacher's vocabulary and casing (its cached logits are computed on " +
+  "the run's token ids), so the vocabulary size field is fixed. Max length stays the run's, up to " +
+  "the teacher's position embeddings (512 for BERT); a longer one is refused when the run starts.";
+
+/** The saved checkpoints that can teach the loaded task, as a select. */
+function CheckpointPicker({ value }: { value: string }) {
+  const runs = useLibrary((s) => s.runs);
+  const status = useLibrary((s) => s.status);
+  const task = useApp((s) => s.config.config.task);
+  const errors = useApp(useShallow((s) => errorsAt(s.config.errors, 'kd.teacher.key')));
+  const { candidates, excluded } = useMemo(() => teacherCandidates(runs, task), [runs, task]);
+  const choices: Choice[] = [
+    { value: '', label: candidates.length > 0 ? 'Pick a checkpoint' : 'No saved checkpoint fits' },
+    ...candidates.map((c) => ({
+      value: c.key,
+      label:
+        `${c.runName} · ${c.role === 'teacher' ? 'teacher' : 'best'} · step ${c.step}` +
+        ` · dev ${formatValue(c.dev)} · ${formatBytes(c.bytes)}`,
+    })),
+  ];
+  const known = value === '' || candidates.some((c) => c.key === value);
+  if (!known) choices.push({ value, label: `${value} (not among this task's saved checkpoints)` });
+  return (
+    <>
+      <SelectField
+        label="Saved checkpoint"
+        value={value}
+        choices={choices}
+        testId="teacher.checkpoint"
+        errors={errors}
+        hint={
+          status === 'unavailable'
+            ? 'saved runs are unavailable in this browser'
+            : `a run's trained teacher, or a dense BERT run's best, on this task` +
+              (excluded > 0 ? ` (${excluded} others are another task or not a BERT)` : '')
+        }
+        onChange={(v) => update((c) => withTeacherCheckpoint(c, v))}
+      />
+      {!known && (
+        <p className="kd-note" role="status" data-testid="teacher.checkpoint.missing">
+          This browser has no saved checkpoint {value} for the loaded task (a link from another
+          browser names its own checkpoints): pick one above.
+        </p>
+      )}
+    </>
+  );
+}
+
+type HfFrom = Extract<
+  NonNullable<NonNullable<RunConfig['kd']>['teacher']>,
+  { source: 'hf' }
+>['from'];
+
+/** A Hugging Face teacher: a Hub id / URL with its revision, or picked files. */
+function HfPicker({ from }: { from: HfFrom }) {
+  const modelErrors = useApp(useShallow((s) => errorsAt(s.config.errors, 'kd.teacher.from')));
+  const fileId = useId();
+  const [held, setHeld] = useState(heldTeacherFileList);
+  const [readError, setReadError] = useState<string | null>(null);
+  return (
+    <>
+      <SelectField
+        label="Hugging Face files from"
+        value={from.kind}
+        choices={HF_FROM}
+        testId="teacher.hf.from"
+        onChange={(v) =>
+          update((c) =>
+            withHfTeacher(
+              c,
+              v === 'files'
+                ? { kind: 'files', names: heldTeacherFileList().map((f) => f.name) }
+                : { kind: 'hub', model: '', revision: 'main' },
+            ),
+          )
+        }
+      />
+      {from.kind === 'hub' ? (
+        <div className="field-grid">
+          <TextField
+            label="Model id or URL"
+            value={from.model}
+            testId="teacher.hf.model"
+            placeholder="owner/name or https://huggingface.co/owner/name"
+            hint="a BERT classifier fine-tuned on this task; fetched by the worker when the run starts"
+            onChange={(v) => update((c) => withHfTeacher(c, { ...from, model: v }))}
+          />
+          <TextField
+            label="Revision"
+            value={from.revision}
+            testId="teacher.hf.revision"
+            hint="branch, tag or commit"
+            onChange={(v) => update((c) => withHfTeacher(c, { ...from, revision: v }))}
+          />
+        </div>
+      ) : (
+        <div className="field">
+          <label htmlFor={fileId}>Teacher files</label>
+          <input
+            id={fileId}
+            type="file"
+            multiple
+            accept=".json,.safetensors,.txt"
+            data-testid="teacher.hf.files"
+            aria-describedby={`${fileId}-hint`}
+            onChange={(e) => {
+              const files = [...(e.target.files ?? [])];
+              holdTeacherFiles(files).then(
+                (names) => {
+                  setHeld(heldTeacherFileList());
+                  setReadError(null);
+                  update((c) => withHfTeacher(c, { kind: 'files', names }));
+                },
+                (err: unknown) => setReadError(err instanceof Error ? err.message : String(err)),
+              );
+            }}
+          />
+          <span className="hint" id={`${fileId}-hint`}>
+            config.json, model.safetensors and vocab.txt (or tokenizer.json); kept in this tab only
+          </span>
+          {held.length > 0 && (
+            <span className="hint" data-testid="teacher.hf.held">
+              Holding {held.map((f) => `${f.name} (${formatBytes(f.bytes)})`).join(', ')}
+            </span>
+          )}
+        </div>
+      )}
+      {modelErrors.length > 0 && (
+        <p className="field-error" data-testid="error.teacher.hf">
+          {modelErrors.map((e) => e.message).join('; ')}
+        </p>
+      )}
+      {readError && (
+        <ErrorNote testId="teacher.hf.readError" title="Could not read the files">
+          {readError}
+        </ErrorNote>
+      )}
+    </>
+  );
+}
 
 const PRESETS: Choice[] = Object.entries(MODEL_PRESETS).map(([name, a]) => ({
   value: name,
@@ -69,6 +227,7 @@ export function TeacherPanel() {
   );
   const modelErrors = useApp(useShallow((s) => errorsAt(s.config.errors, 'kd.teacher.model')));
   const prepared = useApp((s) => s.run.prepared?.teacher ?? null);
+  const runError = useApp((s) => (s.run.error?.where === 'teacher' ? s.run.error.message : null));
   const numLabels = labels?.kind === 'classes' ? labels.classes.length : 1;
   const source = teacher?.source ?? 'none';
   return (
@@ -86,9 +245,15 @@ export function TeacherPanel() {
           choices={SOURCES}
           testId="teacher.source"
           errors={teacherErrors}
-          hint="Hugging Face import: not in the app yet (the worker cannot receive a teacher)"
-          onChange={(v) => update((c) => withTeacherSource(c, v === 'train' ? 'train' : 'none'))}
+          onChange={(v) => update((c) => withTeacherSource(c, v as TeacherSourceChoice))}
         />
+        {teacher?.source === 'checkpoint' && <CheckpointPicker value={teacher.key} />}
+        {teacher?.source === 'hf' && <HfPicker from={teacher.from} />}
+        {(teacher?.source === 'checkpoint' || teacher?.source === 'hf') && (
+          <p className="muted kd-note" data-testid="teacher.tokenizer">
+            {TOKENIZER_NOTE}
+          </p>
+        )}
         {teacher?.source === 'train' && (
           <>
             <SelectField
@@ -155,8 +320,14 @@ export function TeacherPanel() {
         {prepared && (
           <p className="kd-note" data-testid="teacher.result">
             Teacher of the last run: {formatCompact(prepared.params)} parameters
-            {prepared.dev ? `, dev ${formatValue(prepared.dev.main)}` : ''}.
+            {prepared.dev ? `, dev ${formatValue(prepared.dev.main)}` : ''}
+            {prepared.source ? ` (${prepared.source}, its vocabulary adopted)` : ''}.
           </p>
+        )}
+        {runError && (
+          <ErrorNote testId="teacher.error" title="The teacher could not be used">
+            {runError}
+          </ErrorNote>
         )}
       </fieldset>
     </Panel>
