@@ -188,6 +188,27 @@ describe('WorkerBridge', () => {
     expect(store.getState().metrics.loss.seen).toBe(0);
   });
 
+  it('resumeRun posts the run and data; the stored history then the new steps fill the charts', () => {
+    bridge.start(defaultRunConfig(), task, 'other');
+    bridge.resumeRun('cut', task);
+    const posted = worker().posted[1];
+    expect(posted).toMatchObject({ type: 'resumeRun', version: PROTOCOL_VERSION, runId: 'cut' });
+    expect(posted?.type === 'resumeRun' && posted.data.train).toHaveLength(2);
+    expect(store.getState().run).toMatchObject({ runId: 'cut', phase: 'preparing' });
+    const w = worker();
+    w.emit({ type: 'metrics', runId: 'other', train: [tp(1)], evals: [], progress: progress(1) });
+    w.emit({
+      type: 'metrics',
+      runId: 'cut',
+      train: [tp(1), tp(2)],
+      evals: [],
+      progress: progress(2),
+    });
+    w.emit({ type: 'metrics', runId: 'cut', train: [tp(3)], evals: [], progress: progress(3) });
+    expect(store.getState().metrics.loss.seen).toBe(3);
+    expect(store.getState().run.progress?.step).toBe(3);
+  });
+
   it('routes a run through its phases and batches', () => {
     bridge.start(defaultRunConfig(), task, 'r1');
     const w = worker();

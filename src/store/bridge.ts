@@ -226,6 +226,15 @@ export class WorkerBridge {
     return runId;
   }
 
+  /**
+   * Continues the interrupted run `runId` from its resume point on `data` (the task it trained
+   * on): it becomes the current run, its charts refilled from the stored history the worker sends.
+   */
+  resumeRun(runId: string, data: TaskData): void {
+    this.store.setState({ run: runStarted(runId), metrics: initialMetricsSlice });
+    this.post({ type: 'resumeRun', version: PROTOCOL_VERSION, runId, data });
+  }
+
   /** Pauses the current run (the worker answers with phase 'paused'). */
   pause(): void {
     const { runId } = this.store.getState().run;

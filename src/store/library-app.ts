@@ -2,7 +2,8 @@
 // storage, the app's worker bridge and task registry. Importing it opens nothing; the Runs panel
 // calls `library.start()` once when it mounts.
 import { RunStorage } from '../storage';
-import { bridge, taskRegistry } from './app';
+import { actions, bridge, taskRegistry } from './app';
+import { loadTaskOf } from './demo-actions';
 import { appStore } from './index';
 import { createLibrary, createLibraryStore, useLibraryStore, type LibraryState } from './library';
 
@@ -13,6 +14,7 @@ export const library = createLibrary({
   bridge,
   registry: taskRegistry,
   openStorage: () => RunStorage.open(),
+  loadTask: (ref) => loadTaskOf(actions, ref),
 });
 
 /** Subscribes a component to one value of the library; keep selectors narrow. */

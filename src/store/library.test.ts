@@ -1,7 +1,9 @@
 // The page's library over fake-indexeddb and a fake bridge: start lists the saved runs, marks a
 // run a closed tab left running as interrupted and puts the newest run's curves in the charts;
 // delete, export and import go through storage; compare and predict send the right requests and
-// take only their own answers; typing is debounced; disagreements and agreement are computed.
+// take only their own answers; typing is debounced; disagreements and agreement are computed;
+// an interrupted run with a resume point resumes on its task (loaded again if another is loaded),
+// and one that cannot says why.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../config/defaults';
@@ -19,6 +21,9 @@ import {
   PREDICT_DEBOUNCE_MS,
 } from './library';
 import { createTaskRegistry } from './task-registry';
+import { summariseTask } from './slices/task';
+import { runStarted } from './slices/run';
+import type { TaskRef } from '../config/run-config';
 
 const task: TaskData = {
   spec: {
@@ -71,6 +76,8 @@ async function setup() {
   const name = `library-test-${++seq}`;
   const storage = await RunStorage.open(name);
   const sent: ToWorker[] = [];
+  const resumed: { runId: string; data: TaskData }[] = [];
+  const loads: TaskRef[] = [];
   let listener: ((m: FromWorker) => void) | null = null;
   const pending: Array<() => void> = [];
   const store = createLibraryStore();
@@ -86,8 +93,16 @@ async function setup() {
         return () => (listener = null);
       },
       request: (m) => sent.push(m),
+      resumeRun: (runId, data) => resumed.push({ runId, data }),
     },
     openStorage: () => RunStorage.open(name),
+    loadTask: async (ref) => {
+      loads.push(ref);
+      if (ref.source !== 'embedded') return false;
+      registry.set(task);
+      app.setState((st) => ({ task: { ...st.task, summary: summariseTask(task, ref) } }));
+      return true;
+    },
     timers: {
       set: (fn) => pending.push(fn),
       clear: () => pending.splice(0),
@@ -95,7 +110,7 @@ async function setup() {
   });
   const emit = (m: FromWorker) => listener?.(m);
   const fire = () => pending.splice(0).forEach((f) => f());
-  return { storage, store, app, registry, library, sent, emit, fire };
+  return { storage, store, app, registry, library, sent, emit, fire, resumed, loads };
 }
 
 async function savedRun(storage: RunStorage, id: string, name: string, status = 'done' as const) {
@@ -290,6 +305,71 @@ describe('library', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(store.getState().error).toBe('Browser storage is full');
     expect(store.getState().runs.map((r) => r.id)).toEqual(['late']);
+    storage.close();
+  });
+
+  it('resumes an interrupted run with a resume point on its task, loading it when another is loaded', async () => {
+    const { storage, store, app, library, resumed, loads } = await setup();
+    await savedRun(storage, 'cut', 'cut run', 'running' as 'done');
+    await storage.saveResumePoint({
+      runId: 'cut',
+      step: 2,
+      weights: weightsFromArrays(new Map([['w', { shape: [1], data: new Float32Array([1]) }]])),
+      optimizer: { step: 2, names: ['w'], m: new ArrayBuffer(4), v: new ArrayBuffer(4) },
+      best: null,
+      bestWeights: null,
+    });
+    await library.start();
+    expect(store.getState().resumable).toEqual(['cut']);
+    // Another embedded seed is loaded: the run's own task is loaded first.
+    app.setState((st) => ({
+      task: { ...st.task, summary: summariseTask(task, { source: 'embedded', seed: 99 }) },
+    }));
+    expect(await library.resume('cut')).toBe(true);
+    const ref = (await storage.getRun('cut'))!.config.task;
+    expect(loads).toEqual([ref]);
+    expect(resumed).toEqual([{ runId: 'cut', data: task }]);
+    expect(app.getState().config.config.name).toBe('cut run');
+    expect(store.getState().error).toBeNull();
+    // While a run trains, another resume is refused.
+    app.setState({ run: { ...runStarted('other'), phase: 'training' } });
+    expect(await library.resume('cut')).toBe(false);
+    expect(store.getState().error).toMatch(/a run is training/);
+    storage.close();
+  });
+
+  it('says why an interrupted run cannot resume', async () => {
+    const { storage, store, library, resumed } = await setup();
+    await savedRun(storage, 'early', 'no point', 'running' as 'done');
+    const swa = defaultRunConfig();
+    swa.name = 'swa run';
+    swa.kd = { method: { kind: 'none' }, swa: { start: 0.5, every: 5, lrScale: 1 } };
+    await storage.createRun(swa, { id: 'swa', status: 'running' });
+    const files = defaultRunConfig();
+    files.name = 'files run';
+    files.task = { source: 'file', task: 'sst2', files: ['train.tsv', 'dev.tsv'] };
+    await storage.createRun(files, { id: 'files', status: 'running' });
+    const point = (runId: string) =>
+      storage.saveResumePoint({
+        runId,
+        step: 1,
+        weights: {},
+        optimizer: { step: 1, names: [], m: new ArrayBuffer(0), v: new ArrayBuffer(0) },
+        best: null,
+        bestWeights: null,
+      });
+    await point('swa');
+    await point('files');
+    await library.start();
+    expect(await library.resume('early')).toBe(false);
+    expect(store.getState().error).toMatch(/no resume point: start it again/);
+    expect(await library.resume('swa')).toBe(false);
+    expect(store.getState().error).toMatch(/SWA weight average is not saved/);
+    expect(await library.resume('files')).toBe(false);
+    expect(store.getState().error).toMatch(
+      /cannot resume until the files train.tsv, dev.tsv is loaded again/,
+    );
+    expect(resumed).toEqual([]);
     storage.close();
   });
 });

@@ -1,11 +1,14 @@
 // The page's library of saved runs (IndexedDB through src/storage): the run list and storage used,
 // delete / export / import, the checkpoints picked for comparison, and the comparison and typed
-// inference the worker computes for them (requests and answers through the bridge). Its own small
+// inference the worker computes for them (requests and answers through the bridge), and resuming
+// an interrupted run from its resume point (its task loaded again, then 'resumeRun'). Its own small
 // zustand store, beside the app store: it outlives runs, and the current run's slices never read
 // it. Built over injected storage, bridge and task registry, so tests drive it in Node.
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { Example } from '../data';
+import { resumeRefusal } from '../config/resume';
+import type { TaskRef } from '../config/run-config';
+import type { Example, TaskData } from '../data';
 import {
   PROTOCOL_VERSION,
   type CheckpointEvaluation,
@@ -22,6 +25,7 @@ import {
   type StorageUsage,
 } from '../storage';
 import type { AppStore } from './index';
+import { configSlice } from './slices/config';
 import { initialMetricsSlice, withBatch } from './slices/metrics';
 import { isActive } from './slices/run';
 import type { TaskRegistry } from './task-registry';
@@ -73,6 +77,8 @@ export interface LibraryState {
   notice: string | null;
   /** The saved run whose curves the charts show after a reload (until a new run starts). */
   restoredRunId: string | null;
+  /** Ids of the runs with a resume point (an interrupted one of them can resume). */
+  resumable: string[];
   /** Checkpoint keys picked for comparison and typed inference, in picking order. */
   selected: string[];
   compare: CompareState;
@@ -98,6 +104,7 @@ export const initialLibraryState: LibraryState = {
   error: null,
   notice: null,
   restoredRunId: null,
+  resumable: [],
   selected: [],
   compare: initialCompare,
   predict: { text: '', status: 'idle', requestId: null, results: [], error: null },
@@ -109,6 +116,8 @@ export type LibraryStore = StoreApi<LibraryState>;
 export interface LibraryBridge {
   subscribe(fn: (msg: FromWorker) => void): () => void;
   request(message: Extract<ToWorker, { type: 'compare' | 'predict' }>): void;
+  /** Continues an interrupted run on `data` (the run and charts slices follow it). */
+  resumeRun(runId: string, data: TaskData): void;
 }
 
 /** A file to download: its name, MIME type and contents. */
@@ -167,6 +176,24 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * Why an interrupted run shows no Resume button (null: it can resume). `hasPoint`: a resume point
+ * is stored for it.
+ */
+export function resumeBlocker(run: RunRecord, hasPoint: boolean): string | null {
+  const refusal = resumeRefusal(run.config);
+  if (refusal) return refusal;
+  if (!hasPoint) {
+    return 'It stopped before its first dev evaluation, so there is no resume point: start it again';
+  }
+  return null;
+}
+
+/** Whether two task references name the same data. */
+export function sameTask(a: TaskRef, b: TaskRef): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 export interface LibraryActions {
   /** Opens storage once: marks runs a closed tab left running, lists runs, restores the curves. */
   start(): Promise<void>;
@@ -188,6 +215,12 @@ export interface LibraryActions {
     arrayBuffer(): Promise<ArrayBuffer>;
   }): Promise<boolean>;
   dismissError(): void;
+  /**
+   * Resumes an interrupted run from its resume point: loads the task it trained on (the embedded
+   * task from its seed, a URL or Hub task again; picked files must be picked again), then asks the
+   * worker. True when the request was sent.
+   */
+  resume(id: string): Promise<boolean>;
 }
 
 /** The library's actions over its store, storage, the bridge, the task registry and app store. */
@@ -197,6 +230,11 @@ export function createLibrary(deps: {
   bridge: LibraryBridge;
   registry: TaskRegistry;
   openStorage(): Promise<RunStorage>;
+  /**
+   * Loads the task `ref` names into the registry (the app's task loaders); false when it could
+   * not. Absent: only the task already loaded can be used.
+   */
+  loadTask?(ref: TaskRef): Promise<boolean>;
   /** setTimeout / clearTimeout (injected so tests control the debounce). */
   timers?: { set(fn: () => void, ms: number): unknown; clear(handle: unknown): void };
 }): LibraryActions {
@@ -217,15 +255,17 @@ export function createLibrary(deps: {
   const refresh = async (): Promise<void> => {
     if (!storage) return;
     try {
-      const [{ runs, unreadable }, usage] = await Promise.all([
+      const [{ runs, unreadable }, usage, resumable] = await Promise.all([
         storage.listRuns(),
         storage.usage(),
+        storage.resumableRunIds(),
       ]);
       const keys = new Set(runs.flatMap((r) => r.checkpoints.map((c) => c.key)));
       set({
         runs,
         unreadable,
         usage,
+        resumable,
         selected: store.getState().selected.filter((k) => keys.has(k)),
       });
     } catch (e) {
@@ -470,6 +510,42 @@ export function createLibrary(deps: {
       return ok === true;
     },
     dismissError: () => set({ error: null, notice: null }),
+    async resume(id) {
+      const { runs, resumable } = store.getState();
+      const run = runs.find((r) => r.id === id);
+      if (!run || run.status !== 'interrupted') {
+        fail(`run '${run?.config.name ?? id}' is not an interrupted run`);
+        return false;
+      }
+      const blocker = resumeBlocker(run, resumable.includes(id));
+      if (blocker) {
+        fail(`Run '${run.config.name}' cannot resume. ${blocker}`);
+        return false;
+      }
+      if (isActive(app.getState().run.phase)) {
+        fail('a run is training: stop it (or let it end) before resuming another');
+        return false;
+      }
+      const ref = run.config.task;
+      const loaded = app.getState().task.summary?.ref;
+      let data = loaded && sameTask(loaded, ref) ? registry.get() : null;
+      if (!data && ref.source !== 'file' && deps.loadTask) {
+        data = (await deps.loadTask(ref)) ? registry.get() : null;
+      }
+      if (!data) {
+        const what =
+          ref.source === 'file' ? `the files ${ref.files.join(', ')}` : 'the task it trained on';
+        fail(
+          `Run '${run.config.name}' cannot resume until ${what} is loaded again: load it in the Data panel, then press Resume`,
+        );
+        return false;
+      }
+      set({ error: null, notice: null, restoredRunId: null });
+      // The form shows the resumed run's config (as the session and Run panel read it).
+      app.setState({ config: configSlice(structuredClone(run.config)) });
+      bridge.resumeRun(id, data);
+      return true;
+    },
   };
 }
 

@@ -1,11 +1,12 @@
 // The Runs panel: every run saved in this browser (name, task, model, status, best dev metric,
 // date, size on disk), storage used, and per run: pick its checkpoints for comparison, export a
 // checkpoint as safetensors, the run as JSON or its metrics as CSV, delete it; import a run JSON or
-// a safetensors checkpoint. Reads the library store (src/store/library.ts); never touches tfjs.
+// a safetensors checkpoint; resume a run a closed tab or a reload interrupted (or say why it cannot).
+// Reads the library store (src/store/library.ts); never touches tfjs.
 import { useEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { RunRecord } from '../../storage';
-import type { Download } from '../../store/library';
+import { resumeBlocker, type Download } from '../../store/library';
 import { library, useLibrary } from '../../store/library-app';
 import { ErrorNote } from '../components/ErrorNote';
 import { Panel } from '../components/Panel';
@@ -113,6 +114,9 @@ function ImportButton() {
 function RunRow({ run }: { run: RunRecord }) {
   const selected = useLibrary(useShallow((s) => s.selected));
   const restored = useLibrary((s) => s.restoredRunId === run.id);
+  const hasPoint = useLibrary((s) => s.resumable.includes(run.id));
+  const interrupted = run.status === 'interrupted';
+  const blocker = interrupted ? resumeBlocker(run, hasPoint) : null;
   const created = new Date(run.createdAt);
   return (
     <tr data-testid="runs.row" data-run-id={run.id} data-status={run.status}>
@@ -128,8 +132,27 @@ function RunRow({ run }: { run: RunRecord }) {
       </th>
       <td>{taskName(run)}</td>
       <td>
-        <span className={`status status-${run.status}`}>{run.status}</span>
+        <span className={`status status-${run.status}`} data-testid="runs.status">
+          {run.status}
+        </span>
         {run.summary.error && <div className="run-sub">{run.summary.error}</div>}
+        {interrupted && blocker === null && (
+          <div>
+            <button
+              type="button"
+              data-testid="runs.resume"
+              aria-label={`Resume ${run.config.name} from its last evaluation`}
+              onClick={() => void library.resume(run.id)}
+            >
+              Resume
+            </button>
+          </div>
+        )}
+        {interrupted && blocker !== null && (
+          <div className="run-sub" data-testid="runs.resume.blocked">
+            Cannot resume: {blocker}
+          </div>
+        )}
       </td>
       <td data-testid="runs.best">{bestText(run)}</td>
       <td>
@@ -221,6 +244,9 @@ export function RunsPanel() {
   useEffect(() => {
     void library.start();
   }, []);
+  const interrupted = useLibrary(
+    (s) => s.runs.filter((r) => r.status === 'interrupted' && s.resumable.includes(r.id)).length,
+  );
   const { status, runs, unreadable, error, notice } = useLibrary(
     useShallow((s) => ({
       status: s.status,
@@ -253,6 +279,12 @@ export function RunsPanel() {
       {notice && (
         <p className="notice" role="status" data-testid="runs.notice">
           {notice}
+        </p>
+      )}
+      {interrupted > 0 && (
+        <p className="notice" role="status" data-testid="runs.interrupted">
+          {interrupted === 1 ? 'A run was' : `${interrupted} runs were`} cut off by a closed tab or
+          a reload: press Resume to continue from the last evaluation.
         </p>
       )}
       {status === 'loading' && <p className="hint">Reading saved runs…</p>}
