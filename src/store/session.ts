@@ -10,8 +10,9 @@
 // the next queued run may be current and the run slice drops it).
 import type { RunConfig } from '../config/run-config';
 import type { TaskData } from '../data';
-import type { FromWorker } from '../protocol';
+import type { FromWorker, TeacherFileBytes } from '../protocol';
 import { newRunId } from './bridge';
+import { heldTeacherFiles } from './teacher-files';
 import type { AppState, AppStore } from './index';
 import { isActive } from './slices/run';
 import {
@@ -38,7 +39,12 @@ import type { TaskRegistry } from './task-registry';
 
 /** What the session needs of the worker bridge (WorkerBridge fits; tests pass a fake). */
 export interface SessionBridge {
-  start(config: RunConfig, data: TaskData, runId?: string): string;
+  start(
+    config: RunConfig,
+    data: TaskData,
+    runId?: string,
+    teacherFiles?: TeacherFileBytes[],
+  ): string;
   subscribe(fn: (msg: FromWorker) => void): () => void;
 }
 
@@ -119,7 +125,14 @@ export function createSession(
       // The entry owns the run id before the bridge's store update, so the store listener below
       // does not take the run for a plain Start.
       setSession((x) => withEntryStarted(x, entry.key, runId));
-      bridge.start(entry.config, data, runId);
+      // A Hugging Face teacher from picked files: their bytes ride along (the worker refuses the
+      // run, saying so, when they are no longer held).
+      const t = entry.config.kd?.teacher;
+      const files =
+        t?.source === 'hf' && t.from.kind === 'files'
+          ? (heldTeacherFiles(t.from.names) ?? undefined)
+          : undefined;
+      bridge.start(entry.config, data, runId, files);
       return;
     }
   }
