@@ -48,6 +48,10 @@ describe('kd.teacher from a checkpoint or Hugging Face', () => {
       /kd\.teacher\.key: pick a saved checkpoint/,
     );
     expect(problems({ source: 'checkpoint', key: 'runs/x' })[0]).toMatch(/pick a saved checkpoint/);
+    // One message for an empty field, not also "not a model id".
+    expect(
+      problems({ source: 'hf', from: { kind: 'hub', model: '', revision: 'main' } }),
+    ).toHaveLength(1);
     expect(
       problems({ source: 'hf', from: { kind: 'hub', model: ' ', revision: 'main' } })[0],
     ).toMatch(/kd\.teacher\.from\.model: give a Hugging Face model id/);
