@@ -111,23 +111,25 @@ describe('glitterSelect', () => {
   });
 });
 
+// One toy task and one teacher (trained once) for every run below.
+const data = toyTask(3, 400, 80);
+let teacher: TeacherBundle;
+
+beforeAll(async () => {
+  const c = toyConfig(60);
+  c.model = { ...TOY_TEACHER };
+  const r = await runTraining(c, data, { backend: 'wasm' });
+  teacher = teacherBundle(r.model);
+});
+afterAll(() => disposeTeacher(teacher));
+
 describe('Glitter in the training loop (wasm)', () => {
-  const data = toyTask(3, 400, 80);
-  let teacher: TeacherBundle;
   const eda = (over: Partial<GlitterSpec>): GlitterSpec => ({
     ...kdDefaults('glitter'),
     augment: 'eda',
     candidates: 4,
     ...over,
   });
-
-  beforeAll(async () => {
-    const c = toyConfig(60);
-    c.model = { ...TOY_TEACHER };
-    const r = await runTraining(c, data, { backend: 'wasm' });
-    teacher = teacherBundle(r.model);
-  });
-  afterAll(() => disposeTeacher(teacher));
 
   it('KD setup: trains on the 2 worst of 4 candidates, learns, leaks nothing', async () => {
     const tensors = tf.memory().numTensors;
@@ -191,22 +193,12 @@ describe('Glitter in the training loop (wasm)', () => {
 });
 
 describe('Glitter as an add-on to another method (wasm)', () => {
-  const data = toyTask(3, 400, 80);
-  let teacher: TeacherBundle;
   const addon = (over: Partial<GlitterAddonSpec>): GlitterAddonSpec => ({
     ...glitterAddonDefaults(),
     augment: 'eda',
     candidates: 4,
     ...over,
   });
-
-  beforeAll(async () => {
-    const c = toyConfig(60);
-    c.model = { ...TOY_TEACHER };
-    const r = await runTraining(c, data, { backend: 'wasm' });
-    teacher = teacherBundle(r.model);
-  });
-  afterAll(() => disposeTeacher(teacher));
 
   const vanilla = (steps: number, glitter?: GlitterAddonSpec) =>
     toyConfig(steps, {
