@@ -290,7 +290,7 @@ describe('run queue', () => {
     expect(b!.loss.points.map((p) => p.loss)).toEqual([0.5]);
     const s = store.getState();
     expect(b!.loss).toBe(s.metrics.loss); // the current run's series is shared, not copied
-    let lines = overlayRuns(s.session, s.metrics, 'saved');
+    let lines = overlayRuns(s.session, s.metrics, null);
     expect(lines.map((l) => [l.name, l.visible])).toEqual([
       ['a', true],
       ['b', true],
@@ -302,13 +302,16 @@ describe('run queue', () => {
       metrics: { ...s.metrics, loss: { points: [tp(1, 2)], stride: 1, seen: 1 } },
     });
     const t = store.getState();
-    lines = overlayRuns(t.session, t.metrics, 'saved run x');
+    lines = overlayRuns(t.session, t.metrics, { id: 'old-run', name: 'saved run x' });
     expect(lines.map((l) => [l.key, l.visible])).toEqual([
       [a!.key, false],
       [b!.key, true],
       ['saved', true],
     ]);
     expect(lines[2]!.name).toBe('saved run x');
+    // nothing shown by the Runs panel, or the shown run is a session run: no extra line
+    expect(overlayRuns(t.session, t.metrics, null)).toHaveLength(2);
+    expect(overlayRuns(t.session, t.metrics, { id: r1, name: 'a again' })).toHaveLength(2);
   });
 });
 

@@ -1,6 +1,6 @@
 // Smoothing and log-scale helpers, against values worked by hand.
 import { describe, expect, it } from 'vitest';
-import { clampSmoothing, emaSmooth, logDomain, logSafe, mergeByStep } from './smoothing';
+import { clampSmoothing, emaSmooth, logDomain, logSafe, logTicks, mergeByStep } from './smoothing';
 
 describe('emaSmooth', () => {
   it('is the identity at weight 0', () => {
@@ -64,6 +64,15 @@ describe('log scale helpers', () => {
     expect(logDomain([100])).toEqual({ domain: [100, 1000], hidden: 0 });
     expect(logDomain([0, -1])).toEqual({ domain: null, hidden: 2 });
     expect(logDomain([])).toEqual({ domain: null, hidden: 0 });
+  });
+});
+
+describe('logTicks', () => {
+  it('lists decades, with 2× and 5× over a short range', () => {
+    expect(logTicks([0.01, 10])).toEqual([0.01, 0.1, 1, 10]);
+    expect(logTicks([0.1, 10])).toEqual([0.1, 0.2, 0.5, 1, 2, 5, 10]);
+    expect(logTicks([1, 10])).toEqual([1, 2, 5, 10]);
+    expect(logTicks([1, 1])).toEqual([]);
   });
 });
 

@@ -98,3 +98,23 @@ export function mergeByStep(lines: readonly OverlayLine[]): OverlayRow[] {
   }
   return [...rows.values()].sort((a, b) => a.step - b.step);
 }
+
+/**
+ * Tick values for a log axis over `domain` (whole decades): every decade, and 2× and 5× within
+ * each when the domain spans at most two decades (so a short range still has a few labels).
+ */
+export function logTicks(domain: readonly [number, number]): number[] {
+  const [lo, hi] = domain;
+  if (!(lo > 0) || !(hi > lo)) return [];
+  const first = Math.round(Math.log10(lo));
+  const last = Math.round(Math.log10(hi));
+  const fine = last - first <= 2;
+  const out: number[] = [];
+  for (let e = first; e <= last; e++) {
+    const d = 10 ** e;
+    out.push(d);
+    if (fine && e < last) out.push(2 * d, 5 * d);
+  }
+  // 10 ** e is exact only for e ≥ 0; round the negative decades' floating-point noise away.
+  return out.map((v) => Number(v.toPrecision(12)));
+}

@@ -101,16 +101,22 @@ export function uniqueName(s: SessionSlice, name: string, auto: string): string 
   for (let i = 2; ; i++) if (!taken.has(`${base} (${i})`)) return `${base} (${i})`;
 }
 
+/** Longest run name (RunConfig.name's limit). */
+export const NAME_MAX = 200;
+
 function newEntry(
   s: SessionSlice,
   config: RunConfig,
   name: string,
   origin: SessionRun['origin'],
 ): SessionRun {
+  const unique = uniqueName(s, name, autoRunName(config)).slice(0, NAME_MAX);
   return {
     key: `r${s.nextKey}`,
-    name: uniqueName(s, name, autoRunName(config)),
-    config: structuredClone(config),
+    name: unique,
+    // A queued run's name is its config's too, so the Runs panel lists the saved run under it.
+    config:
+      origin === 'queue' ? { ...structuredClone(config), name: unique } : structuredClone(config),
     origin,
     status: 'queued',
     runId: null,
@@ -296,14 +302,15 @@ export function runColour(i: number): string {
 }
 
 /**
- * The runs the charts can draw: every session run with points, and, when the metrics slice holds
- * curves no session run owns (a saved run the Runs panel shows, or restored after a reload), that
- * one too, as 'saved'. Hidden ones are listed with `visible: false`.
+ * The runs the charts can draw: every session run with points, and the saved run the Runs panel
+ * put in the metrics slice (`saved`: shown on demand, or restored after a reload), unless a
+ * session run is that same run or owns those curves. Hidden ones are listed with
+ * `visible: false`.
  */
 export function overlayRuns(
-  s: SessionSlice,
+  s: Pick<SessionSlice, 'runs' | 'hidden'>,
   metrics: { loss: Series<TrainPoint>; evals: Series<EvalPoint> },
-  savedName: string,
+  saved: { id: string; name: string } | null,
 ): OverlayRun[] {
   const hidden = new Set(s.hidden);
   const out: OverlayRun[] = [];
@@ -318,11 +325,11 @@ export function overlayRuns(
       visible: !hidden.has(r.key),
     });
   }
-  const owned = s.runs.some((r) => r.loss === metrics.loss);
-  if (!owned && metrics.loss.seen + metrics.evals.seen > 0) {
+  const owned = s.runs.some((r) => r.loss === metrics.loss || r.runId === saved?.id);
+  if (saved && !owned && metrics.loss.seen + metrics.evals.seen > 0) {
     out.push({
       key: 'saved',
-      name: savedName,
+      name: saved.name,
       colour: 'var(--run-saved)',
       loss: metrics.loss.points,
       evals: metrics.evals.points,

@@ -1,4 +1,4 @@
-// Run controls (start, pause, resume, stop), the phase, progress (step / total, samples/s, time
+// Run controls (start, pause, resume, stop), the run queue (QueueView.tsx), the phase, progress (step / total, samples/s, time
 // left, elapsed, epoch, live tensors), what the worker prepared, the outcome, and worker errors.
 import { useShallow } from 'zustand/react/shallow';
 import type { EvalPoint } from '../../protocol';
@@ -16,6 +16,7 @@ import {
   formatRate,
   formatValue,
 } from '../format';
+import { QueueView } from './QueueView';
 
 function Controls() {
   const c = useApp(
@@ -203,6 +204,7 @@ export function RunPanel() {
     <Panel id="run" title="Run" testId="run.panel">
       <Controls />
       <BlockedHint />
+      <QueueView />
       <ProgressView />
       <PreparedView />
       <OutcomeView />

@@ -1,10 +1,10 @@
-// KD additions to the live charts: one small chart per named loss term of the run (TrainPoint.terms:
-// ce, kd, mse, the schedule values a method reports), and phase markers (a dashed ReferenceLine
-// where the method's next stage starts, from RunPrepared.kd.stages), shared by every chart.
+// KD additions to the live charts: one small chart per named loss term (TrainPoint.terms: ce, kd,
+// mse, the schedule values a method reports), overlaying every visible run that reports it, and
+// phase markers (a dashed ReferenceLine where the current run's next stage starts, from
+// RunPrepared.kd.stages), shared by every chart.
 import { memo, useMemo } from 'react';
 import {
   CartesianGrid,
-  Line,
   LineChart,
   ReferenceLine,
   ResponsiveContainer,
@@ -12,11 +12,11 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { useShallow } from 'zustand/react/shallow';
-import type { TrainPoint } from '../../protocol';
 import { useApp } from '../../store';
-import { formatTick, formatValue } from '../format';
+import type { OverlayRun } from '../../store/slices/session';
+import { lossAxisProps, LogNote, runLines, stepLabel, tooltipFormatter } from './chart-parts';
 import { stageMarkers, termNames, type StageMarker } from './kd-series';
+import { termOverlay } from './overlay-series';
 
 export { stageMarkers, termNames, type StageMarker };
 
@@ -49,38 +49,30 @@ export function markerLines(markers: readonly StageMarker[]) {
   ));
 }
 
-// Stable accessors per term name, so recharts sees the same props between batches.
-const accessors = new Map<string, (p: TrainPoint) => number | null>();
-function termAccessor(name: string): (p: TrainPoint) => number | null {
-  let f = accessors.get(name);
-  if (!f) {
-    f = (p) => p.terms?.[name] ?? null;
-    accessors.set(name, f);
-  }
-  return f;
-}
-
 const TERM_HEIGHT = 130;
-const tickFormatter = (v: number): string => formatTick(v);
-const tooltipFormatter = (v: unknown): string =>
-  typeof v === 'number' ? formatValue(v) : String(v);
 
 const TermChart = memo(function TermChart({
   name,
-  index,
-  points,
+  runs,
+  smoothing,
+  logScale,
   markers,
 }: {
   name: string;
-  index: number;
-  points: readonly TrainPoint[];
+  runs: readonly OverlayRun[];
+  smoothing: number;
+  logScale: boolean;
   markers: readonly StageMarker[];
 }) {
+  const data = useMemo(
+    () => termOverlay(runs, name, smoothing, logScale),
+    [runs, name, smoothing, logScale],
+  );
   return (
     <figure className="term-chart" data-testid={`chart.term.${name}`}>
       <figcaption>{name}</figcaption>
       <ResponsiveContainer width="100%" height={TERM_HEIGHT}>
-        <LineChart data={points} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
+        <LineChart data={data.rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" className="chart-grid" />
           <XAxis
             dataKey="step"
@@ -89,34 +81,46 @@ const TermChart = memo(function TermChart({
             allowDecimals={false}
             tick={{ fontSize: 10 }}
           />
-          <YAxis tickFormatter={tickFormatter} width={44} tick={{ fontSize: 10 }} />
-          <Tooltip formatter={tooltipFormatter} labelFormatter={(s) => `step ${String(s)}`} />
+          <YAxis {...lossAxisProps(data, logScale, 44)} tick={{ fontSize: 10 }} />
+          <Tooltip formatter={tooltipFormatter} labelFormatter={stepLabel} />
           {markerLines(markers)}
-          <Line
-            dataKey={termAccessor(name)}
-            name={name}
-            stroke={`var(--series-${(index % 4) + 1})`}
-            dot={false}
-            strokeWidth={1.5}
-            connectNulls={false}
-            isAnimationActive={false}
-          />
+          {data.runs.flatMap((r) => runLines(r, smoothing))}
         </LineChart>
       </ResponsiveContainer>
+      <LogNote data={data} logScale={logScale} />
     </figure>
   );
 });
 
-/** One small chart per loss term, when the run's loss has terms (KD runs). */
-export function TermCharts() {
-  const points = useApp((s) => s.metrics.loss.points);
-  const names = useApp(useShallow((s) => termNames(s.metrics.loss.points)));
+/**
+ * One small chart per loss term, when a visible run's loss has terms (KD runs): each chart
+ * overlays the runs that report that term.
+ */
+export function TermCharts({
+  runs,
+  smoothing,
+  logScale,
+}: {
+  runs: readonly OverlayRun[];
+  smoothing: number;
+  logScale: boolean;
+}) {
+  const key = runs.map((r) => termNames(r.loss).join(',')).join(';');
+  // Term names in first-seen order over the runs; a stable array while the set stays the same.
+  const names = useMemo(() => [...new Set(key.split(/[;,]/).filter((n) => n !== ''))], [key]);
   const markers = useStageMarkers();
   if (names.length === 0) return null;
   return (
     <div className="term-charts" data-testid="chart.terms">
-      {names.map((n, i) => (
-        <TermChart key={n} name={n} index={i} points={points} markers={markers} />
+      {names.map((n) => (
+        <TermChart
+          key={n}
+          name={n}
+          runs={runs}
+          smoothing={smoothing}
+          logScale={logScale}
+          markers={markers}
+        />
       ))}
     </div>
   );
