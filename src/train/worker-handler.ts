@@ -14,6 +14,7 @@ import { applyDeterminism } from './backend';
 import { RunRecorder } from './persist';
 import { createCheckpointService } from './checkpoint-service';
 import { prepareResume, releaseResume, type ResumeContext } from './resume-run';
+import { holdRunLock, runLockHeld } from './run-lock';
 import { disposeTeacher } from '../kd';
 import {
   adoptTeacherTokenizer,
@@ -82,6 +83,11 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
     const { runId, data } = msg;
     if (active?.runId === runId || resuming.has(runId)) {
       const error = 'This run is training in this tab already: it cannot be resumed twice';
+      env.post({ type: 'stored', runId, what: 'run', error });
+      return;
+    }
+    if (await runLockHeld(runId)) {
+      const error = 'This run is training in another tab: resume it there, or close that tab first';
       env.post({ type: 'stored', runId, what: 'run', error });
       return;
     }
@@ -166,6 +172,7 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
       } catch (e) {
         env.post({ type: 'phase', runId, phase: 'failed' });
         env.post({ type: 'error', runId, where: 'teacher', message: `Teacher: ${errorText(e)}` });
+        if (resume) releaseResume(resume);
         return;
       }
       ({ config, data } = adoptTeacherTokenizer(config, data, outside.tokenizer));
@@ -179,6 +186,8 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
     let preparedYet = false;
     let lastLoss: number | null = null;
     const done = (async () => {
+      // Held while this worker trains the run: a resume from another tab is refused meanwhile.
+      const unlock = await holdRunLock(runId);
       applyDeterminism(name, config.train.deterministic);
       const recorder = env.openStorage
         ? await openStorage().then(
@@ -291,6 +300,7 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
         // The loop never frees a teacher handed to it.
         if (outside) disposeTeacher(outside.bundle);
         if (resume) releaseResume(resume);
+        unlock();
       }
     })();
     active = { runId, control, done };
