@@ -8,7 +8,16 @@
 import type { RunConfig } from './run-config';
 
 /** KD methods whose whole state is weights, extra variables and the optimiser (tested). */
-export const RESUMABLE_METHODS: readonly string[] = ['none', 'vanilla', 'annealing', 'universal'];
+export const RESUMABLE_METHODS: readonly string[] = [
+  'none',
+  'vanilla',
+  'annealing',
+  'continuation',
+  'intermediate',
+  'teacher-relabel',
+  'small-loss',
+  'universal',
+];
 
 /** KD config keys that hold no training state of their own. */
 const STATELESS_KD_KEYS: readonly string[] = ['method', 'teacher', 'labelNoise'];

@@ -2,7 +2,10 @@
 // same losses, evaluations, best point and final weights as the uninterrupted run, bit for bit.
 // Plain training resumed mid-epoch; Annealing-KD resumed inside its first stage and exactly at the
 // stage boundary (the second stage restarts from the first stage's best with a fresh optimiser);
-// Universal-KD, whose projections are extra trainable variables. Refused runs fail with the reason.
+// Universal-KD, whose projections are extra trainable variables; vanilla KD, Continuation-KD,
+// intermediate-layer KD (projections too) and the two noisy-label methods (teacher-relabel, whose
+// corrected labels come from the teacher's logits, and small-loss). Refused runs fail with the
+// reason.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
@@ -128,6 +131,21 @@ describe('resume equivalence (wasm)', () => {
     expect(names.some((n) => n.startsWith('kd.'))).toBe(true);
     await checkResume(c, full, 20, true);
   });
+
+  for (const kind of [
+    'vanilla',
+    'continuation',
+    'intermediate',
+    'teacher-relabel',
+    'small-loss',
+  ] as const) {
+    it(`${kind}: resumed mid-run, the same losses and weights`, async () => {
+      const c = toyConfig(40, { method: kdDefaults(kind), teacher: { source: 'provided' } });
+      c.train.evalEvery = 10;
+      const full = await run(c, { kd: true });
+      await checkResume(c, full, 20, true);
+    });
+  }
 
   it('refuses a run whose state is not all saved, and a point that does not fit', async () => {
     const swa = toyConfig(40);
