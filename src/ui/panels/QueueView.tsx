@@ -120,7 +120,7 @@ function QueueItem({ run, first, last }: { run: SessionRun; first: boolean; last
       {isEnded(run.status) && (
         <button
           type="button"
-          aria-label={`Queue ${run.name} again`}
+          aria-label={`Run again: ${run.name}`}
           data-testid="queue.item.requeue"
           onClick={() => session.requeue(run.key)}
         >
