@@ -166,6 +166,17 @@ export function embeddingGradFor(backend: BackendName, deterministic: boolean): 
 /** Thrown when training cannot go on (NaN loss, bad data); the message is for the user. */
 export class TrainingError extends Error {}
 
+/**
+ * A stop that arrived before the student's first step (while a teacher trained, say): the run
+ * ends there instead of caching the teacher's logits and building the method first, work that
+ * can take minutes and would be thrown away. There is no student result to save.
+ */
+export class RunStoppedError extends Error {
+  constructor() {
+    super('The run was stopped before the student began training');
+  }
+}
+
 function memoryStats(): { numTensors: number; numBytes: number } {
   const m: tf.MemoryInfo & { numBytesAllocatedInGPU?: number } = tf.memory();
   return { numTensors: m.numTensors, numBytes: m.numBytesAllocatedInGPU ?? m.numBytes };
@@ -371,6 +382,8 @@ export async function runTraining(
     if (wantsTeacher) {
       hooks.phase?.('preparing', 'preparing the teacher');
       teacher = opts.teacher ?? (await trainTeacher(config, data, opts));
+      // Stopped while the teacher trained: end before caching its logits (the catch frees it).
+      if (control.isStopped) throw new RunStoppedError();
       checkTeacher(teacher.model, tokenizer.vocabSize);
       if (teacher.dev === null) {
         const tm = teacher.model;
@@ -634,6 +647,9 @@ export async function runTraining(
   const labelsOverride = kd.labels;
   let stopped = false;
   try {
+    // Stopped while the teacher's logits were cached or the method was built: no student step
+    // was taken, so there is nothing to save (the catch below frees everything).
+    if (control.isStopped && !resumeFrom) throw new RunStoppedError();
     hooks.phase?.('compiling', 'first step compiles the kernels');
     for (let step = firstStep; step <= t.steps; step++) {
       if (control.isPaused) {

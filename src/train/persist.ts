@@ -302,6 +302,13 @@ export class RunRecorder {
   }
 
   /** Marks the run failed with the message the page shows. */
+  /** A run stopped before its student took a step: status 'stopped', no checkpoint. */
+  async stoppedEarly(wallSec: number): Promise<void> {
+    await this.chain;
+    await this.end('stopped', { best: null, final: null, wallSec, step: 0 });
+    await this.dropResumePoint();
+  }
+
   async fail(message: string): Promise<void> {
     await this.chain;
     await this.end('failed', { error: message });

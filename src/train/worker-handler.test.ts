@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
 import { defaultRunConfig } from '../config/defaults';
+import { kdDefaults } from '../kd/defaults';
 import { PROTOCOL_VERSION, type FromWorker } from '../protocol';
 import { makeRng } from '../util/rng';
 import type { TaskData } from '../data/types';
@@ -182,6 +183,35 @@ describe('worker handler', () => {
     await handle({ type: 'stop', runId: 'r2' });
     await waitFor((m) => m.type === 'done');
     expect(posted.some((m) => m.type === 'phase' && m.phase === 'stopped')).toBe(true);
+  });
+
+  it('a stop while the teacher trains ends the run there: stopped, nothing prepared, no leak', async () => {
+    const { handle, waitFor, posted } = setup();
+    const tensors = tf.memory().numTensors;
+    const c = config(10);
+    c.kd = {
+      method: kdDefaults('vanilla'),
+      teacher: {
+        source: 'train',
+        model: { ...c.model, layers: 2 },
+        train: { ...c.train, steps: 100_000 },
+        footprintEvery: 0,
+      },
+    };
+    await handle({
+      type: 'start',
+      version: PROTOCOL_VERSION,
+      runId: 'kd-stop',
+      config: c,
+      data: data(),
+    });
+    await waitFor((m) => m.type === 'phase' && !!m.detail?.startsWith('training the teacher'));
+    await handle({ type: 'stop', runId: 'kd-stop' });
+    expect(await waitFor((m) => m.type === 'done')).toMatchObject({ best: null, final: null });
+    const phases = posted.flatMap((m) => (m.type === 'phase' ? [m.phase] : []));
+    expect(phases[phases.length - 1]).toBe('stopped');
+    expect(posted.some((m) => m.type === 'prepared' || m.type === 'error')).toBe(false);
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 
   it('reports config, data and version errors where they belong', async () => {

@@ -9,7 +9,7 @@ import type { WordPieceTokenizer } from '../data/tokenizer';
 import type { ParamArray } from '../model';
 import type { RunStorage } from '../storage';
 import { RunControl } from './control';
-import { runTraining, TrainingError, type ResumeState } from './loop';
+import { RunStoppedError, runTraining, TrainingError, type ResumeState } from './loop';
 import { applyDeterminism } from './backend';
 import { RunRecorder } from './persist';
 import { createCheckpointService } from './checkpoint-service';
@@ -185,6 +185,7 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
     const backendLabel = backend.adapter ? `${name} (${backend.adapter})` : name;
     let preparedYet = false;
     let lastLoss: number | null = null;
+    const startedAt = performance.now();
     const done = (async () => {
       // Held while this worker trains the run: a resume from another tab is refused meanwhile.
       const unlock = await holdRunLock(runId);
@@ -291,6 +292,14 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
           result.model.dispose();
         }
       } catch (e) {
+        if (e instanceof RunStoppedError) {
+          // Stopped before the student's first step (while the teacher trained): nothing to save.
+          const wallSec = (performance.now() - startedAt) / 1000;
+          env.post({ type: 'phase', runId, phase: 'stopped' });
+          env.post({ type: 'done', runId, best: null, final: null, wallSec });
+          await recorder?.stoppedEarly(wallSec);
+          return;
+        }
         // Before 'prepared' the data or tokenizer was at fault; after it, training itself.
         const where = e instanceof TrainingError || preparedYet ? 'training' : 'data';
         env.post({ type: 'phase', runId, phase: 'failed' });
