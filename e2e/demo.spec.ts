@@ -114,7 +114,7 @@ test('demo presets: from the menu and from the URL', async () => {
   await o.byTestId('demo.presets.open').click();
   const menu = o.byTestId('demo.presets');
   for (const p of Object.values(DEMO_PRESETS)) await expect(menu).toContainText(p.title);
-  await expect(menu).toContainText('one run at a time');
+  await expect(menu).toContainText('Queue them all');
   await o.byTestId('demo.load.annealing-vs-vanilla.2').click();
   const run2 = demoPresetRuns('annealing-vs-vanilla')[1]!;
   await expect(o.byTestId('demo.current')).toContainText(
@@ -139,6 +139,20 @@ test('demo presets: from the menu and from the URL', async () => {
   expect(snap.demo).toMatchObject({ preset: 'vanilla-vs-none', run: 2, problems: [] });
   await expect(o.byTestId('demo.current')).toContainText(vRun2.name);
   await expect(o.byTestId('config.seed')).toHaveValue('3');
+
+  // Queue a whole preset: both runs listed in order, the first one starts.
+  await o.byTestId('demo.presets.open').click();
+  await o.byTestId('demo.queue.annealing-vs-vanilla').click();
+  const names = demoPresetRuns('annealing-vs-vanilla').map((r) => r.name);
+  await o.waitFor(
+    'the first queued run starts',
+    (x) => x.session.runs.length === 2 && x.session.runs[0]!.status === 'running',
+    60_000,
+  );
+  expect((await o.snapshot()).session.runs.map((r) => r.name)).toEqual(names);
+  // Hold the queue (the second run stays queued) and leave: closing the page ends its worker.
+  await o.byTestId('queue.hold').click();
+  await o.waitFor('queue held', (x) => !x.session.auto && x.session.runs[1]!.status === 'queued');
   await other.close();
   expect(otherErrors).toEqual([]);
 });

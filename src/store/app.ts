@@ -11,9 +11,9 @@ import { createTaskRegistry } from './task-registry';
 export const taskRegistry = createTaskRegistry();
 export const bridge = new WorkerBridge(appStore, createTrainingWorker);
 export const actions = createActions(appStore, bridge, defaultLoaders, taskRegistry);
-export const demoActions = createDemoActions(appStore, actions);
 /** The run queue and the session's overlaid runs (src/store/session.ts). */
 export const session = createSession(appStore, bridge, taskRegistry);
+export const demoActions = createDemoActions(appStore, actions, () => session);
 
 /**
  * Starts the app's background work once: backend `init` and the task the config names (the

@@ -3,6 +3,7 @@
 // start/pause key does what the enabled run control would.
 import { describe, expect, it } from 'vitest';
 import { demoPresetRuns } from '../config/demo-presets';
+import type { RunConfig } from '../config/run-config';
 import type { AppActions } from './actions';
 import { createDemoActions, loadTaskOf, playPauseAction } from './demo-actions';
 import { createAppStore, type AppState, type AppStore } from './index';
@@ -111,6 +112,56 @@ describe('loadPresetRun', () => {
     expect(demo.loadPresetRun('vanilla-vs-none', 1)).toBe(false);
     expect(store.getState().config).toBe(before);
     expect(store.getState().demo.preset).toBeNull();
+  });
+});
+
+describe('queuePreset', () => {
+  function fakeQueue() {
+    const calls: string[] = [];
+    const queued: RunConfig[] = [];
+    return {
+      calls,
+      queued,
+      enqueueConfig: (c: RunConfig, name: string) => {
+        queued.push(c);
+        calls.push(`enqueue ${name}`);
+      },
+      startQueue: () => calls.push('start queue'),
+    };
+  }
+
+  it('queues every run with this backend after loading the task, then starts the queue', async () => {
+    const store = createAppStore();
+    const a = fakeActions();
+    const q = fakeQueue();
+    store.setState((s) => ({
+      config: configSlice(withBackend(s.config.config, 'wasm')),
+      task: { ...s.task, summary: summary(5) },
+    }));
+    const runs = demoPresetRuns('annealing-vs-vanilla');
+    expect(await createDemoActions(store, a, () => q).queuePreset('annealing-vs-vanilla')).toBe(
+      true,
+    );
+    expect(a.calls).toEqual(['embedded 1']); // the preset's task, before anything is queued
+    expect(q.calls).toEqual([...runs.map((r) => `enqueue ${r.name}`), 'start queue']);
+    expect(q.queued).toEqual(runs.map((r) => ({ ...r, backend: 'wasm' })));
+    expect(store.getState().demo).toMatchObject({ preset: 'annealing-vs-vanilla', run: 1 });
+  });
+
+  it('queues nothing while a run is active, for an unknown preset, or when the task fails', async () => {
+    const store = createAppStore();
+    const q = fakeQueue();
+    const a = fakeActions();
+    a.loadEmbedded = () => Promise.resolve(false);
+    const demo = createDemoActions(store, a, () => q);
+    expect(await demo.queuePreset('nope')).toBe(false);
+    expect(await demo.queuePreset('vanilla-vs-none')).toBe(false); // the task did not load
+    withPhase(store, 'training');
+    expect(await demo.queuePreset('vanilla-vs-none')).toBe(false);
+    expect(await createDemoActions(store, fakeActions()).queuePreset('vanilla-vs-none')).toBe(
+      false,
+    ); // no queue
+    expect(q.calls).toEqual([]);
   });
 });
 

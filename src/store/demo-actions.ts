@@ -3,7 +3,7 @@
 // starts, pauses or resumes. Built over an injected store and the app actions, so tests drive them
 // in Node with fakes.
 import { DEMO_PRESETS, demoPresetRuns } from '../config/demo-presets';
-import type { TaskRef } from '../config/run-config';
+import type { RunConfig, TaskRef } from '../config/run-config';
 import { jsonEqual, type Theme } from '../config/url';
 import type { AppActions } from './actions';
 import type { AppState, AppStore } from './index';
@@ -39,6 +39,12 @@ export function playPauseAction(s: AppState): PlayAction {
   return rc.canStart && !blocked ? 'start' : null;
 }
 
+/** What queueing a whole preset needs of the run queue (src/store/session.ts). */
+export interface PresetQueue {
+  enqueueConfig(config: RunConfig, name: string): void;
+  startQueue(): void;
+}
+
 export interface DemoActions {
   /**
    * Loads run `run` (1-based) of a demo preset into the form, keeping this machine's backend
@@ -46,6 +52,13 @@ export interface DemoActions {
    * active or for an unknown preset or run.
    */
   loadPresetRun(name: string, run: number): boolean;
+  /**
+   * Queues every run of a demo preset (this machine's backend kept) and starts the queue, once
+   * the preset's task is loaded: the first run is also put in the form. Resolves false (nothing
+   * queued) while a run is active, for an unknown preset, without a queue, or when its task does
+   * not load.
+   */
+  queuePreset(name: string): Promise<boolean>;
   setPresenter(on: boolean): void;
   setTheme(theme: Theme): void;
   dismissProblems(): void;
@@ -54,24 +67,46 @@ export interface DemoActions {
   playPause(): PlayAction;
 }
 
-/** Demo actions over one store and the app actions. */
-export function createDemoActions(store: AppStore, actions: AppActions): DemoActions {
+/** Demo actions over one store and the app actions (and the run queue, to queue a preset). */
+export function createDemoActions(
+  store: AppStore,
+  actions: AppActions,
+  queue?: () => PresetQueue,
+): DemoActions {
   const setDemo = (patch: Partial<AppState['demo']>): void =>
     store.setState((s) => ({ demo: { ...s.demo, ...patch } }));
+  /** Puts run `run` of preset `name` in the form; the task load it needs (or null), else false. */
+  const intoForm = (name: string, run: number): Promise<boolean> | null | false => {
+    const s = store.getState();
+    if (isActive(s.run.phase)) return false;
+    if (!Object.prototype.hasOwnProperty.call(DEMO_PRESETS, name)) return false;
+    const config = demoPresetRuns(name)[run - 1];
+    if (!config) return false;
+    const withBackend = { ...config, backend: s.config.config.backend };
+    store.setState((st) => ({
+      config: configSlice(withBackend),
+      demo: { ...st.demo, preset: name, run },
+    }));
+    const loaded = s.task.summary?.ref;
+    return !loaded || !jsonEqual(loaded, config.task) ? loadTaskOf(actions, config.task) : null;
+  };
   return {
     loadPresetRun(name, run) {
-      const s = store.getState();
-      if (isActive(s.run.phase)) return false;
-      if (!Object.prototype.hasOwnProperty.call(DEMO_PRESETS, name)) return false;
-      const config = demoPresetRuns(name)[run - 1];
-      if (!config) return false;
-      const withBackend = { ...config, backend: s.config.config.backend };
-      store.setState((st) => ({
-        config: configSlice(withBackend),
-        demo: { ...st.demo, preset: name, run },
-      }));
-      const loaded = s.task.summary?.ref;
-      if (!loaded || !jsonEqual(loaded, config.task)) void loadTaskOf(actions, config.task);
+      const loading = intoForm(name, run);
+      if (loading === false) return false;
+      if (loading) void loading;
+      return true;
+    },
+    async queuePreset(name) {
+      const q = queue?.();
+      if (!q) return false;
+      const loading = intoForm(name, 1);
+      if (loading === false) return false;
+      if (loading && !(await loading)) return false;
+      const backend = store.getState().config.config.backend;
+      for (const config of demoPresetRuns(name))
+        q.enqueueConfig({ ...config, backend }, config.name);
+      q.startQueue();
       return true;
     },
     setPresenter: (on) => setDemo({ presenter: on }),

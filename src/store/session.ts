@@ -51,6 +51,8 @@ export interface SessionBridge {
 export interface SessionActions {
   /** Queues the form's config under `name` (blank: automatic); false if the form has errors. */
   enqueue(name?: string): boolean;
+  /** Queues `config` (a valid one: a demo preset's run) under `name` (blank: automatic). */
+  enqueueConfig(config: RunConfig, name?: string): void;
   /** Starts the queue: the next queued run now if none is active, the rest as each one ends. */
   startQueue(): void;
   /** Holds the queue: the current run goes on, nothing new starts after it. */
@@ -185,6 +187,9 @@ export function createSession(
       if (s.config.errors.length > 0) return false;
       setSession((x) => withQueued(x, s.config.config, name));
       return true;
+    },
+    enqueueConfig(config, name = '') {
+      setSession((x) => withQueued(x, config, name));
     },
     startQueue() {
       setSession((x) => (nextQueued(x) ? { ...x, auto: true } : x));

@@ -31,6 +31,14 @@ function PresetMenu({ onStatus }: { onStatus: (text: string) => void }) {
       close();
     } else onStatus('Stop the current run before loading another.');
   };
+  const queueAll = async (name: string): Promise<void> => {
+    const p = DEMO_PRESETS[name];
+    if (!p) return;
+    close();
+    if (await demoActions.queuePreset(name)) {
+      onStatus(`Queued the ${p.runs.length} runs of “${p.title}”: they train one after another.`);
+    } else onStatus('Stop the current run before queueing a preset (or its task did not load).');
+  };
   return (
     <details
       ref={ref}
@@ -43,9 +51,10 @@ function PresetMenu({ onStatus }: { onStatus: (text: string) => void }) {
       <summary data-testid="demo.presets.open">Demo presets</summary>
       <div className="demo-menu-body presets-body">
         <p className="hint">
-          A preset is a queue of runs to compare, all on the embedded task (nothing to download).
-          This page trains one run at a time: load the first run, press Start, then load the next.
-          {running ? ' Stop the current run to load another.' : ''}
+          A preset is a set of runs to compare, all on the embedded task (nothing to download).
+          Queue them all to train one after another with their curves overlaid, or load one run into
+          the form.
+          {running ? ' Stop the current run to load or queue another.' : ''}
         </p>
         <ul className="preset-list">
           {DEMO_PRESET_NAMES.map((name) => {
@@ -56,6 +65,14 @@ function PresetMenu({ onStatus }: { onStatus: (text: string) => void }) {
                 <h3>{p.title}</h3>
                 <p className="preset-description">{p.description}</p>
                 <div className="preset-runs" role="group" aria-label={`Runs of ${p.title}`}>
+                  <button
+                    type="button"
+                    data-testid={`demo.queue.${name}`}
+                    disabled={running}
+                    onClick={() => void queueAll(name)}
+                  >
+                    Queue all {p.runs.length} runs
+                  </button>
                   {p.runs.map((r, i) => (
                     <button
                       key={`${name}-${i}`}
