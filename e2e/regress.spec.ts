@@ -54,7 +54,7 @@ test.afterAll(() => {
 for (const c of suiteCases(suite)) {
   test(`regress ${c.name}: ${c.title}`, async ({ browser }) => {
     // SwiftShader: ~30 s of kernel compilation, then ~1 step/s for the tiny models.
-    test.setTimeout(suite === 'short' ? 360_000 : 1_800_000);
+    test.setTimeout(suite === 'short' ? 720_000 : 1_800_000);
     const configUrl = encodeRunConfig(c.config).toString();
     const rep: CaseReport = {
       name: c.name,
@@ -99,7 +99,7 @@ for (const c of suiteCases(suite)) {
         await applyByControls(app, c.config);
       }
       rep.env = await runEnv(app);
-      const { measure } = await startAndMeasure(app, suite === 'short' ? 300_000 : 1_500_000);
+      const { measure } = await startAndMeasure(app, suite === 'short' ? 600_000 : 1_500_000);
       rep.measure = measure;
       expect(errors, 'console errors during the run').toEqual([]);
       if (update) {

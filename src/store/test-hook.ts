@@ -64,7 +64,8 @@ export interface KdTestSnapshot {
 
 /** The window.__kdTest interface: a snapshot and a few shortcuts, all read-only. */
 export interface KdTestHook {
-  readonly version: 1;
+  /** 2: the snapshot carries `config`, and the page takes its run from the URL (url-sync.ts). */
+  readonly version: 2;
   snapshot(): KdTestSnapshot;
   readonly phase: UiPhase;
   readonly step: number;
@@ -125,7 +126,7 @@ export function testSnapshot(state: AppState): KdTestSnapshot {
 /** A test hook reading `getState` on each access. */
 export function createTestHook(getState: () => AppState): KdTestHook {
   return {
-    version: 1,
+    version: 2,
     snapshot: () => testSnapshot(getState()),
     get phase() {
       return getState().run.phase;
