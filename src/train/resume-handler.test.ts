@@ -67,6 +67,9 @@ function config(steps: number, name = 'resume me'): RunConfig {
 }
 
 let dbSeq = 0;
+// Each test trains two or three full runs with every write going through fake-indexeddb: 20-30 s
+// on a quiet 2-core machine, over 120 s in CI beside the integration tests on the other core.
+const SLOW = 480_000;
 
 function handler(dbName: string) {
   const posted: FromWorker[] = [];
@@ -76,7 +79,7 @@ function handler(dbName: string) {
     available: () => ['wasm', 'cpu'],
     openStorage: () => RunStorage.open(dbName),
   });
-  const waitFor = async (pred: (m: FromWorker) => boolean, ms = 120_000) => {
+  const waitFor = async (pred: (m: FromWorker) => boolean, ms = 300_000) => {
     const t0 = Date.now();
     while (!posted.some(pred)) {
       if (Date.now() - t0 > ms)
@@ -109,13 +112,17 @@ async function trainCut(db: string, id: string, c: RunConfig): Promise<number> {
   const storage = await RunStorage.open(db);
   const h = handler(db);
   await h.handle(start(id, c));
-  const t0 = Date.now();
-  while ((await storage.resumableRunIds()).length === 0 || !h.posted.length) {
-    if (Date.now() - t0 > 120_000) throw new Error('no resume point');
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  // Pause as soon as the first dev evaluation is reported (its resume point is being written).
+  // Polling storage for the point first raced the run to its end on a loaded CI machine: the
+  // store's transactions need event-loop turns that a training loop hands back only every 100 ms.
+  await h.waitFor((m) => m.type === 'metrics' && m.evals.length > 0);
   await h.handle({ type: 'pause', runId: id });
   await h.waitFor((m) => m.type === 'phase' && m.phase === 'paused');
+  const t0 = Date.now();
+  while ((await storage.resumableRunIds()).length === 0) {
+    if (Date.now() - t0 > 300_000) throw new Error('no resume point');
+    await new Promise((r) => setTimeout(r, 20));
+  }
   // Its last writes (the metrics flushed on pause) land; then nothing more is written.
   let last = '';
   for (;;) {
@@ -131,123 +138,135 @@ async function trainCut(db: string, id: string, c: RunConfig): Promise<number> {
 }
 
 describe('resumeRun through the worker handler', () => {
-  it('continues an interrupted run: the same curve as the uninterrupted run, ends done', async () => {
-    const db = `resume-h-${++dbSeq}`;
-    const c = config(240);
-    await trainFull(db, 'full', c);
-    const k = await trainCut(db, 'cut', c);
-    const storage = await RunStorage.open(db);
-    const before = await storage.getRun('cut');
-    expect(before?.status).toBe('interrupted');
-    expect(before!.summary.step).toBeGreaterThanOrEqual(k);
-    expect(k).toBeLessThan(240);
+  it(
+    'continues an interrupted run: the same curve as the uninterrupted run, ends done',
+    async () => {
+      const db = `resume-h-${++dbSeq}`;
+      const c = config(240);
+      await trainFull(db, 'full', c);
+      const k = await trainCut(db, 'cut', c);
+      const storage = await RunStorage.open(db);
+      const before = await storage.getRun('cut');
+      expect(before?.status).toBe('interrupted');
+      expect(before!.summary.step).toBeGreaterThanOrEqual(k);
+      expect(k).toBeLessThan(240);
 
-    const h = handler(db);
-    // Another task: refused, nothing changes.
-    await h.handle(resume('cut', data(9)));
-    const refused = await h.waitFor((m) => m.type === 'error');
-    expect(refused).toMatchObject({ runId: 'cut', where: 'config' });
-    expect(refused.type === 'error' && refused.message).toMatch(/vocabulary differs/);
-    expect(await storage.getRun('cut')).toEqual(before);
+      const h = handler(db);
+      // Another task: refused, nothing changes.
+      await h.handle(resume('cut', data(9)));
+      const refused = await h.waitFor((m) => m.type === 'error');
+      expect(refused).toMatchObject({ runId: 'cut', where: 'config' });
+      expect(refused.type === 'error' && refused.message).toMatch(/vocabulary differs/);
+      expect(await storage.getRun('cut')).toEqual(before);
 
-    h.posted.length = 0;
-    await h.handle(resume('cut'));
-    // Resuming it again while it trains is refused without touching it.
-    await h.waitFor((m) => m.type === 'phase' && m.phase === 'training');
-    await h.handle(resume('cut'));
-    const twice = await h.waitFor((m) => m.type === 'stored' && m.error !== undefined);
-    expect(twice.type === 'stored' && twice.error).toMatch(/cannot be resumed twice/);
-    await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
-    await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
-
-    // The page got the stored history up to k first, then steps k+1.. from training.
-    const metrics = h.posted.flatMap((m) => (m.type === 'metrics' ? [m] : []));
-    expect(metrics[0]!.train.map((p) => p.step)).toEqual(
-      Array.from({ length: k }, (_, i) => i + 1),
-    );
-    expect(metrics[1]!.train[0]!.step).toBe(k + 1);
-    const phases = h.posted.flatMap((m) => (m.type === 'phase' ? [m.phase] : []));
-    expect(phases).not.toContain('failed');
-
-    const full = await storage.readMetrics('full');
-    const cut = await storage.readMetrics('cut');
-    expect(cut.train.map((p) => p.step)).toEqual(full.train.map((p) => p.step));
-    expect(cut.train).toEqual(full.train);
-    expect(cut.evals).toEqual(full.evals);
-    const run = (await storage.getRun('cut'))!;
-    const fullRun = (await storage.getRun('full'))!;
-    expect(run.status).toBe('done');
-    expect(run.summary.step).toBe(240);
-    expect(run.summary.best).toEqual(fullRun.summary.best);
-    expect(run.checkpoints.map((m) => [m.step, m.label])).toEqual(
-      fullRun.checkpoints.map((m) => [m.step, m.label]),
-    );
-    const last = run.checkpoints[run.checkpoints.length - 1]!;
-    const a = await storage.loadCheckpoint(last.key);
-    const b = await storage.loadCheckpoint(last.key.replace('/cut/', '/full/'));
-    expect(a!.weights).toEqual(b!.weights);
-    expect(await storage.resumableRunIds()).toEqual([]);
-
-    // A finished run does not resume.
-    const again = handler(db);
-    await again.handle(resume('cut'));
-    const e = await again.waitFor((m) => m.type === 'error');
-    expect(e.type === 'error' && e.message).toMatch(/is done: only an interrupted run resumes/);
-    storage.close();
-  });
-
-  it('vanilla KD with a teacher trained in the run: resumes with the saved teacher', async () => {
-    const db = `resume-h-${++dbSeq}`;
-    const c = config(200, 'kd resume');
-    c.kd = {
-      method: kdDefaults('vanilla'),
-      teacher: {
-        source: 'train',
-        model: { ...c.model, layers: 2 },
-        train: { ...c.train, steps: 20, evalEvery: 10 },
-        footprintEvery: 0,
-      },
-    };
-    await trainFull(db, 'full', c);
-    const k = await trainCut(db, 'cut', c);
-    const h = handler(db);
-    await h.handle(resume('cut'));
-    await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
-    await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
-    const storage = await RunStorage.open(db);
-    const full = await storage.readMetrics('full');
-    const cut = await storage.readMetrics('cut');
-    expect(cut.train.filter((p) => p.step > k).length).toBe(200 - k);
-    expect(cut.train).toEqual(full.train);
-    expect(cut.evals).toEqual(full.evals);
-    expect((await storage.getRun('cut'))!.status).toBe('done');
-    const prepared = h.posted.find((m) => m.type === 'prepared');
-    expect(prepared?.type === 'prepared' && prepared.info.teacher?.dev).toEqual(
-      (await storage.latestCheckpoint('full', 'teacher'))!.metricsSummary.dev,
-    );
-    storage.close();
-  });
-
-  it('refuses runs without a resume point or with state it cannot save, changing nothing', async () => {
-    const db = `resume-h-${++dbSeq}`;
-    const storage = await RunStorage.open(db);
-    await storage.createRun(config(40, 'early'), { id: 'early', status: 'interrupted' });
-    const swa = config(40, 'swa');
-    swa.kd = { method: { kind: 'none' }, swa: { start: 0.5, every: 5, lrScale: 1 } };
-    await storage.createRun(swa, { id: 'swa', status: 'interrupted' });
-    const h = handler(db);
-    for (const [id, why] of [
-      ['early', /has no resume point: it stopped before its first dev evaluation/],
-      ['swa', /SWA weight average is not saved/],
-      ['nope', /no saved run 'nope'/],
-    ] as const) {
       h.posted.length = 0;
-      await h.handle(resume(id));
-      const e = await h.waitFor((m) => m.type === 'error');
-      expect(e).toMatchObject({ runId: id, where: 'config' });
-      expect(e.type === 'error' && e.message).toMatch(why);
-    }
-    expect((await storage.getRun('early'))!.status).toBe('interrupted');
-    storage.close();
-  });
+      await h.handle(resume('cut'));
+      // Resuming it again while it trains is refused without touching it.
+      await h.waitFor((m) => m.type === 'phase' && m.phase === 'training');
+      await h.handle(resume('cut'));
+      const twice = await h.waitFor((m) => m.type === 'stored' && m.error !== undefined);
+      expect(twice.type === 'stored' && twice.error).toMatch(/cannot be resumed twice/);
+      await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
+      await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
+
+      // The page got the stored history up to k first, then steps k+1.. from training.
+      const metrics = h.posted.flatMap((m) => (m.type === 'metrics' ? [m] : []));
+      expect(metrics[0]!.train.map((p) => p.step)).toEqual(
+        Array.from({ length: k }, (_, i) => i + 1),
+      );
+      expect(metrics[1]!.train[0]!.step).toBe(k + 1);
+      const phases = h.posted.flatMap((m) => (m.type === 'phase' ? [m.phase] : []));
+      expect(phases).not.toContain('failed');
+
+      const full = await storage.readMetrics('full');
+      const cut = await storage.readMetrics('cut');
+      expect(cut.train.map((p) => p.step)).toEqual(full.train.map((p) => p.step));
+      expect(cut.train).toEqual(full.train);
+      expect(cut.evals).toEqual(full.evals);
+      const run = (await storage.getRun('cut'))!;
+      const fullRun = (await storage.getRun('full'))!;
+      expect(run.status).toBe('done');
+      expect(run.summary.step).toBe(240);
+      expect(run.summary.best).toEqual(fullRun.summary.best);
+      expect(run.checkpoints.map((m) => [m.step, m.label])).toEqual(
+        fullRun.checkpoints.map((m) => [m.step, m.label]),
+      );
+      const last = run.checkpoints[run.checkpoints.length - 1]!;
+      const a = await storage.loadCheckpoint(last.key);
+      const b = await storage.loadCheckpoint(last.key.replace('/cut/', '/full/'));
+      expect(a!.weights).toEqual(b!.weights);
+      expect(await storage.resumableRunIds()).toEqual([]);
+
+      // A finished run does not resume.
+      const again = handler(db);
+      await again.handle(resume('cut'));
+      const e = await again.waitFor((m) => m.type === 'error');
+      expect(e.type === 'error' && e.message).toMatch(/is done: only an interrupted run resumes/);
+      storage.close();
+    },
+    SLOW,
+  );
+
+  it(
+    'vanilla KD with a teacher trained in the run: resumes with the saved teacher',
+    async () => {
+      const db = `resume-h-${++dbSeq}`;
+      const c = config(200, 'kd resume');
+      c.kd = {
+        method: kdDefaults('vanilla'),
+        teacher: {
+          source: 'train',
+          model: { ...c.model, layers: 2 },
+          train: { ...c.train, steps: 20, evalEvery: 10 },
+          footprintEvery: 0,
+        },
+      };
+      await trainFull(db, 'full', c);
+      const k = await trainCut(db, 'cut', c);
+      const h = handler(db);
+      await h.handle(resume('cut'));
+      await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
+      await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
+      const storage = await RunStorage.open(db);
+      const full = await storage.readMetrics('full');
+      const cut = await storage.readMetrics('cut');
+      expect(cut.train.filter((p) => p.step > k).length).toBe(200 - k);
+      expect(cut.train).toEqual(full.train);
+      expect(cut.evals).toEqual(full.evals);
+      expect((await storage.getRun('cut'))!.status).toBe('done');
+      const prepared = h.posted.find((m) => m.type === 'prepared');
+      expect(prepared?.type === 'prepared' && prepared.info.teacher?.dev).toEqual(
+        (await storage.latestCheckpoint('full', 'teacher'))!.metricsSummary.dev,
+      );
+      storage.close();
+    },
+    SLOW,
+  );
+
+  it(
+    'refuses runs without a resume point or with state it cannot save, changing nothing',
+    async () => {
+      const db = `resume-h-${++dbSeq}`;
+      const storage = await RunStorage.open(db);
+      await storage.createRun(config(40, 'early'), { id: 'early', status: 'interrupted' });
+      const swa = config(40, 'swa');
+      swa.kd = { method: { kind: 'none' }, swa: { start: 0.5, every: 5, lrScale: 1 } };
+      await storage.createRun(swa, { id: 'swa', status: 'interrupted' });
+      const h = handler(db);
+      for (const [id, why] of [
+        ['early', /has no resume point: it stopped before its first dev evaluation/],
+        ['swa', /SWA weight average is not saved/],
+        ['nope', /no saved run 'nope'/],
+      ] as const) {
+        h.posted.length = 0;
+        await h.handle(resume(id));
+        const e = await h.waitFor((m) => m.type === 'error');
+        expect(e).toMatchObject({ runId: id, where: 'config' });
+        expect(e.type === 'error' && e.message).toMatch(why);
+      }
+      expect((await storage.getRun('early'))!.status).toBe('interrupted');
+      storage.close();
+    },
+    SLOW,
+  );
 });
