@@ -1,7 +1,7 @@
 // `npm run experiment -- <preset> [flags]`: runs a list of KD methods on one task with the same
 // teacher, student and seeds (src/kd/experiments.ts) and writes the table as JSON and markdown to
 // reports/ (or --out), rewriting both after every method so a long run leaves partial results.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BackendName } from '../config/run-config';
@@ -9,6 +9,8 @@ import { generateEmbeddedTask } from '../data/embedded';
 import type { TaskData } from '../data/types';
 import {
   EXPERIMENT_PRESETS,
+  mergeReports,
+  parseExperimentFile,
   reportMarkdown,
   runExperiment,
   type ExperimentPreset,
@@ -23,6 +25,7 @@ import { useNodeBackend } from './node-backend';
 import { sharedDataDir, SHARED_DATA_MISSING } from './shared-data';
 
 const HELP = `npm run experiment -- <preset> [flags]
+npm run experiment -- merge A.json B.json ... [--out PATH]
 
 presets: ${Object.keys(EXPERIMENT_PRESETS).join(', ')}
 
@@ -38,6 +41,10 @@ presets: ${Object.keys(EXPERIMENT_PRESETS).join(', ')}
   --out PATH             write PATH.json and PATH.md (default reports/experiment-<preset>-<time>)
   --backend wasm|cpu     compute backend (default wasm)
   --list                 print the presets as JSON and exit
+
+merge: combine the JSON reports of one preset run in several invocations (seeds or methods
+split across processes with one saved teacher) into one table; they must share the setup and
+the teacher, and a (method, seed) run found twice must agree.
 `;
 
 /** The task data of a preset. */
@@ -85,6 +92,10 @@ async function main(): Promise<void> {
     return;
   }
   const name = positionals[0];
+  if (name === 'merge') {
+    mergeFiles(positionals.slice(1), values.out);
+    return;
+  }
   if (!name || positionals.length > 1) throw new Error(`expected one preset name\n\n${HELP}`);
   const base = EXPERIMENT_PRESETS[name];
   if (!base)
@@ -158,6 +169,26 @@ async function main(): Promise<void> {
   write(report);
   process.stdout.write(reportMarkdown(report, command));
   log(`wrote ${out}.json and ${out}.md`);
+}
+
+/** `merge A.json B.json …`: one table from several invocations' reports. */
+function mergeFiles(paths: string[], outFlag: string | undefined): void {
+  if (paths.length < 2) throw new Error(`merge expects two or more report files\n\n${HELP}`);
+  const files = paths.map((p) => {
+    if (!existsSync(p)) throw new Error(`merge: ${p} does not exist`);
+    return parseExperimentFile(readFileSync(p, 'utf8'), p);
+  });
+  const name = files[0]!.report.preset;
+  const merged = mergeReports(files, EXPERIMENT_PRESETS[name]?.methods ?? []);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const out = resolve(outFlag ?? join('reports', `experiment-${name}-merged-${stamp}`));
+  mkdirSync(dirname(out), { recursive: true });
+  const command = `npm run experiment -- merge ${paths.join(' ')}`;
+  writeFileSync(`${out}.json`, `${JSON.stringify(merged, null, 2)}\n`);
+  const md = reportMarkdown(merged.report, command);
+  writeFileSync(`${out}.md`, md);
+  process.stdout.write(md);
+  process.stderr.write(`wrote ${out}.json and ${out}.md\n`);
 }
 
 main().catch((e: unknown) => {

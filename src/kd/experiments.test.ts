@@ -5,10 +5,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
 import {
   EXPERIMENT_PRESETS,
+  mergeReports,
   methodConfig,
+  parseExperimentFile,
   reportMarkdown,
   runExperiment,
   summarise,
+  type ExperimentFile,
   type ExperimentPreset,
 } from './experiments';
 import { METHOD_PRESETS } from './presets';
@@ -31,6 +34,106 @@ describe('summarise', () => {
     expect(s.sd).toBeCloseTo(0.2, 12);
     expect([s.min, s.max]).toEqual([0.5, 0.9]);
     expect(summarise([0.8]).sd).toBe(0);
+  });
+});
+
+/** A report file of the smoke preset with the given (method, seed, best) runs. */
+function reportFile(runs: [string, number, number][], teacherDev = 0.9): ExperimentFile {
+  const preset = structuredClone(EXPERIMENT_PRESETS.smoke!);
+  const methods = [...new Set(runs.map((r) => r[0]))];
+  return {
+    command: `run ${runs.map((r) => r.join(':')).join(' ')}`,
+    preset: { ...preset, seeds: [...new Set(runs.map((r) => r[1]))], methods } as ExperimentPreset,
+    report: {
+      preset: 'smoke',
+      description: preset.description,
+      metric: 'accuracy',
+      backend: 'wasm',
+      seeds: [],
+      student: { arch: preset.student, kind: 'bert', params: 1234, steps: 60 },
+      teacher: {
+        arch: preset.teacher.model,
+        params: 5678,
+        steps: 80,
+        mlmSteps: 0,
+        dev: teacherDev,
+        metrics: { accuracy: teacherDev },
+        wallSec: 10,
+        loadedFrom: null,
+      },
+      rows: methods.map((m) => {
+        const rs = runs
+          .filter((r) => r[0] === m)
+          .map(([, seed, best]) => ({ seed, best, final: best, bestStep: 60, wallSec: 2 }));
+        return {
+          method: m as ExperimentPreset['methods'][number],
+          runs: rs,
+          ...summarise(rs.map((r) => r.best)),
+          wallSec: 2,
+        };
+      }),
+      startedAt: `2026-01-0${runs[0]![1]}T00:00:00.000Z`,
+      wallSec: 100,
+    },
+  };
+}
+
+describe('mergeReports', () => {
+  it('puts seeds split across files into one table with mean and spread over all of them', () => {
+    const a = reportFile([
+      ['none', 1, 0.5],
+      ['vanilla', 1, 0.7],
+    ]);
+    const b = reportFile([
+      ['vanilla', 2, 0.9],
+      ['none', 2, 0.7],
+      ['none', 1, 0.5], // seen in a too, same result: kept once
+    ]);
+    const m = mergeReports([b, a], ['none', 'vanilla']);
+    expect(m.report.rows.map((r) => r.method)).toEqual(['none', 'vanilla']);
+    const none = m.report.rows[0]!;
+    expect(none.runs.map((r) => [r.seed, r.best])).toEqual([
+      [1, 0.5],
+      [2, 0.7],
+    ]);
+    expect(none.mean).toBeCloseTo(0.6, 12);
+    expect(none.sd).toBeCloseTo(Math.sqrt(0.02), 12); // (0.01 + 0.01) / 1
+    expect(m.report.rows[1]!.mean).toBeCloseTo(0.8, 12);
+    expect(m.report.seeds).toEqual([1, 2]);
+    expect(m.report.wallSec).toBe(200);
+    expect(m.report.startedAt).toBe('2026-01-01T00:00:00.000Z');
+    expect(m.preset.methods).toEqual(['none', 'vanilla']);
+    const md = reportMarkdown(m.report, 'merge');
+    expect(md).toContain(
+      '| vanilla | 80.00 ± 14.14 (n = 2) | 70.00 – 90.00 | 20.00 | 70.00, 90.00 |',
+    );
+  });
+
+  it('refuses another teacher, another setup, and one run with two results', () => {
+    const a = reportFile([['none', 1, 0.5]]);
+    expect(() => mergeReports([a, reportFile([['none', 2, 0.5]], 0.8)])).toThrow(/another teacher/);
+    const b = reportFile([['none', 2, 0.5]]);
+    b.preset.train = { ...b.preset.train, steps: 61 };
+    expect(() => mergeReports([a, b])).toThrow(/another setup/);
+    expect(() => mergeReports([a, reportFile([['none', 1, 0.6]])])).toThrow(
+      /none, seed 1 has two different results/,
+    );
+  });
+
+  it('parses its own JSON back and says what is wrong with a file that is not a report', () => {
+    const a = reportFile([['none', 1, 0.5]], NaN);
+    const back = parseExperimentFile(JSON.stringify(a), 'a.json');
+    expect(back.report.teacher.dev).toBeNaN(); // JSON wrote NaN as null
+    expect(mergeReports([back, back]).report.rows[0]!.runs).toHaveLength(1);
+    expect(() => parseExperimentFile('{', 'x.json')).toThrow(/x.json is not JSON/);
+    expect(() => parseExperimentFile('{"command": "c"}', 'y.json')).toThrow(
+      /y.json is not an experiment report.*preset/,
+    );
+    const bad = structuredClone(a) as unknown as { report: { rows: { method: string }[] } };
+    bad.report.rows[0]!.method = 'nope';
+    expect(() => parseExperimentFile(JSON.stringify(bad), 'z.json')).toThrow(
+      /unknown method 'nope'/,
+    );
   });
 });
 

@@ -12,10 +12,16 @@ import type {
 } from '../config/run-config';
 import type { StudentSpec } from '../config/student';
 import type { MetricName, TaskData } from '../data/types';
+import { z } from 'zod';
 import { runTraining, trainTeacher } from '../train/loop';
 import { prepareData } from '../train/prepare';
 import { applyLabelNoise } from './noise';
-import { METHOD_PRESETS, type MethodPreset, type MethodPresetName } from './presets';
+import {
+  isMethodPreset,
+  METHOD_PRESETS,
+  type MethodPreset,
+  type MethodPresetName,
+} from './presets';
 import type { LabelNoiseSpec, TeacherRef } from './spec';
 import { bertConfigOf } from './bert';
 import { disposeTeacher, type TeacherBundle } from './teacher';
@@ -503,4 +509,156 @@ export function reportMarkdown(r: ExperimentReport, command: string): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** One experiment JSON file as the CLI writes it. */
+export interface ExperimentFile {
+  command: string;
+  preset: ExperimentPreset;
+  report: ExperimentReport;
+}
+
+/** The parts of a preset that must agree for two reports to share a table (not seeds or methods). */
+function sharedSetup(p: ExperimentPreset): string {
+  const { task, tokenizer, student, studentSpec, train, teacher, labelNoise } = p;
+  return JSON.stringify({
+    task,
+    tokenizer,
+    student,
+    studentSpec: studentSpec ?? null,
+    train: { ...train, seed: 0 },
+    teacher,
+    labelNoise: labelNoise ?? null,
+  });
+}
+
+/**
+ * Merges reports of one preset run in several invocations (seeds or methods split across
+ * processes, or a run resumed after an interruption) into one table. They must share the task,
+ * tokenizer, student, training run and teacher recipe, and the same teacher (parameter count and
+ * dev result; a teacher saved with --save-teacher and loaded with --teacher qualifies). A (method,
+ * seed) pair found twice must carry the same result (seeded runs reproduce exactly), else the
+ * merge is refused. Rows follow `methodOrder` (the preset's full list), then first appearance.
+ */
+export function mergeReports(
+  files: readonly ExperimentFile[],
+  methodOrder: readonly string[] = [],
+): ExperimentFile {
+  if (files.length === 0) throw new Error('nothing to merge');
+  const first = files[0]!;
+  const setup = sharedSetup(first.preset);
+  const runs = new Map<MethodPresetName, Map<number, ExperimentRow['runs'][number]>>();
+  for (const [i, f] of files.entries()) {
+    const r = f.report;
+    const what = `file ${i + 1} (${f.command})`;
+    if (r.preset !== first.report.preset) {
+      throw new Error(`${what} is preset '${r.preset}', not '${first.report.preset}'`);
+    }
+    if (sharedSetup(f.preset) !== setup) {
+      throw new Error(
+        `${what} ran another setup of preset '${r.preset}' (task, student, training or teacher differ)`,
+      );
+    }
+    if (
+      r.teacher.params !== first.report.teacher.params ||
+      !Object.is(r.teacher.dev, first.report.teacher.dev)
+    ) {
+      throw new Error(
+        `${what} used another teacher (${r.teacher.params} parameters, dev ${r.teacher.dev}; the first: ${first.report.teacher.params}, ${first.report.teacher.dev})`,
+      );
+    }
+    for (const row of r.rows) {
+      const bySeed = runs.get(row.method) ?? new Map<number, ExperimentRow['runs'][number]>();
+      runs.set(row.method, bySeed);
+      for (const run of row.runs) {
+        const had = bySeed.get(run.seed);
+        if (had && had.best !== run.best) {
+          throw new Error(
+            `${row.method}, seed ${run.seed} has two different results (${had.best} and ${run.best}): the runs are not the same setup`,
+          );
+        }
+        if (!had) bySeed.set(run.seed, { ...run });
+      }
+    }
+  }
+  const order = [
+    ...methodOrder.filter((m) => runs.has(m as MethodPresetName)),
+    ...[...runs.keys()].filter((m) => !methodOrder.includes(m)),
+  ] as MethodPresetName[];
+  const rows: ExperimentRow[] = order.map((method) => {
+    const rs = [...runs.get(method)!.values()].sort((a, b) => a.seed - b.seed);
+    return {
+      method,
+      runs: rs,
+      ...summarise(rs.map((x) => x.best)),
+      wallSec: summarise(rs.map((x) => x.wallSec)).mean,
+    };
+  });
+  const seeds = [...new Set(rows.flatMap((row) => row.runs.map((x) => x.seed)))].sort(
+    (a, b) => a - b,
+  );
+  // The teacher as trained (its wall time and steps), when one of the files trained it.
+  const trained = files.find((f) => !f.report.teacher.loadedFrom) ?? first;
+  const report: ExperimentReport = {
+    ...structuredClone(trained.report),
+    seeds,
+    rows,
+    startedAt: files.map((f) => f.report.startedAt).sort()[0]!,
+    wallSec: files.reduce((a, f) => a + f.report.wallSec, 0),
+  };
+  report.student.params =
+    files.find((f) => f.report.student.params > 0)?.report.student.params ?? 0;
+  return {
+    command: files.map((f) => f.command).join(' + '),
+    preset: { ...structuredClone(first.preset), seeds, methods: order },
+    report,
+  };
+}
+
+const runSchema = z.object({
+  seed: z.number().int(),
+  best: z.number(),
+  final: z.number(),
+  bestStep: z.number(),
+  wallSec: z.number(),
+});
+const fileSchema = z.object({
+  command: z.string(),
+  preset: z.looseObject({ task: z.unknown(), student: z.unknown(), teacher: z.unknown() }),
+  report: z.looseObject({
+    preset: z.string(),
+    startedAt: z.string(),
+    wallSec: z.number(),
+    student: z.looseObject({ params: z.number() }),
+    teacher: z.looseObject({ params: z.number(), dev: z.number().nullable() }),
+    rows: z.array(z.looseObject({ method: z.string(), runs: z.array(runSchema) })),
+  }),
+});
+
+/**
+ * Parses an experiment JSON file (the CLI's output), checking the fields a merge reads; `name`
+ * goes into the error. JSON writes NaN as null: a teacher dev of null comes back as NaN.
+ */
+export function parseExperimentFile(text: string, name: string): ExperimentFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${name} is not JSON: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
+  }
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(
+      `${name} is not an experiment report (npm run experiment's JSON): ${issue.path.join('.') || 'top level'}: ${issue.message}`,
+    );
+  }
+  const f = raw as ExperimentFile;
+  for (const row of f.report.rows) {
+    if (!isMethodPreset(row.method)) throw new Error(`${name}: unknown method '${row.method}'`);
+  }
+  if (f.report.teacher.dev === null) f.report.teacher.dev = NaN;
+  return f;
 }
