@@ -17,6 +17,7 @@ export const RESUMABLE_METHODS: readonly string[] = [
   'teacher-relabel',
   'small-loss',
   'universal',
+  'rw-kd',
 ];
 
 /** KD config keys that hold no training state of their own. */

@@ -4,8 +4,8 @@
 // stage boundary (the second stage restarts from the first stage's best with a fresh optimiser);
 // Universal-KD, whose projections are extra trainable variables; vanilla KD, Continuation-KD,
 // intermediate-layer KD (projections too) and the two noisy-label methods (teacher-relabel, whose
-// corrected labels come from the teacher's logits, and small-loss). Refused runs fail with the
-// reason.
+// corrected labels come from the teacher's logits, and small-loss); RW-KD (held-out split and meta
+// batches are functions of the seed). Refused runs fail with the reason.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
@@ -147,6 +147,14 @@ describe('resume equivalence (wasm)', () => {
     });
   }
 
+  it("RW-KD: the held-out split and each step's meta batch are rebuilt from the seed", async () => {
+    const spec = { ...kdDefaults('rw-kd'), metaSize: 80, metaLoss: 'mix' as const };
+    const c = toyConfig(40, { method: spec, teacher: { source: 'provided' } });
+    c.train.evalEvery = 10; // 320 rows left to train on: 40 steps an epoch, resumed mid-epoch
+    const full = await run(c, { kd: true });
+    await checkResume(c, full, 20, true);
+  });
+
   it('refuses a run whose state is not all saved, and a point that does not fit', async () => {
     const swa = toyConfig(40);
     swa.kd = { method: { kind: 'none' }, swa: { start: 0.5, every: 5, lrScale: 1 } };
@@ -155,9 +163,9 @@ describe('resume equivalence (wasm)', () => {
     const full = await run(c);
     const point = full.points[0]!;
     await expect(run(swa, { resumeFrom: point })).rejects.toThrow(/SWA weight average/);
-    const rw = toyConfig(40, { method: kdDefaults('rw-kd'), teacher: { source: 'provided' } });
-    await expect(run(rw, { resumeFrom: point, kd: true })).rejects.toThrow(
-      /KD method 'rw-kd' cannot resume/,
+    const pro = toyConfig(40, { method: kdDefaults('pro-kd'), teacher: { source: 'provided' } });
+    await expect(run(pro, { resumeFrom: point, kd: true })).rejects.toThrow(
+      /KD method 'pro-kd' cannot resume/,
     );
     const tensors = tf.memory().numTensors;
     const wrong = { ...point, weights: new Map([...point.weights].slice(1)) };
