@@ -22,6 +22,7 @@ import {
   withEntryStarted,
   withHidden,
   withLogScale,
+  withNotice,
   withoutFinished,
   withoutQueued,
   withQueued,
@@ -64,6 +65,8 @@ export interface SessionActions {
   setHidden(key: string, hidden: boolean): void;
   setSmoothing(weight: number): void;
   setLogScale(on: boolean): void;
+  /** Clears the session's notice (a restored queue's, say). */
+  dismissNotice(): void;
   /** Stops listening (tests). */
   dispose(): void;
 }
@@ -192,7 +195,8 @@ export function createSession(
       setSession((x) => withQueued(x, config, name));
     },
     startQueue() {
-      setSession((x) => (nextQueued(x) ? { ...x, auto: true } : x));
+      // Starting answers a restored queue's notice ("press Start queue"), so it goes.
+      setSession((x) => (nextQueued(x) ? { ...withNotice(x, null), auto: true } : x));
       startNext();
     },
     holdQueue() {
@@ -205,6 +209,7 @@ export function createSession(
     setHidden: (key, hidden) => setSession((x) => withHidden(x, key, hidden)),
     setSmoothing: (w) => setSession((x) => withSmoothing(x, w)),
     setLogScale: (on) => setSession((x) => withLogScale(x, on)),
+    dismissNotice: () => setSession((x) => withNotice(x, null)),
     dispose() {
       unsubscribeStore();
       unsubscribeBridge();

@@ -59,6 +59,8 @@ export interface KdTestSnapshot {
     auto: boolean;
     smoothing: number;
     logScale: boolean;
+    /** The queue's notice (queued runs restored after a reload, …), or null. */
+    notice: string | null;
   };
 }
 
@@ -119,6 +121,7 @@ export function testSnapshot(state: AppState): KdTestSnapshot {
       auto: session.auto,
       smoothing: session.smoothing,
       logScale: session.logScale,
+      notice: session.notice,
     },
   };
 }

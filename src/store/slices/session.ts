@@ -2,7 +2,8 @@
 // config snapshot, status, palette colour and its own decimated series for the overlaid charts;
 // whether the queue advances by itself; and the chart view settings (hidden runs, smoothing, log
 // scale). Pure updaters here; src/store/session.ts drives them from the bridge and the run slice.
-// Not part of the URL (url-sync.ts reads the config and the demo settings only).
+// Not part of the URL (url-sync.ts reads the config and the demo settings only); the queued runs and
+// whether the queue runs are kept in IndexedDB across reloads by src/store/queue-persist.ts.
 import { PRESET_ALIASES } from '../../config/presets';
 import type { RunConfig } from '../../config/run-config';
 import type { EvalPoint, TrainPoint } from '../../protocol';
@@ -50,6 +51,11 @@ export interface SessionSlice {
   smoothing: number;
   /** Loss and term charts on a log y-axis. */
   logScale: boolean;
+  /**
+   * A message about the stored queue (src/store/queue-persist.ts): queued runs restored after a
+   * reload, a stored queue that could not be read, or a save that failed. Null when none.
+   */
+  notice: string | null;
 }
 
 export const initialSessionSlice: SessionSlice = {
@@ -59,6 +65,7 @@ export const initialSessionSlice: SessionSlice = {
   hidden: [],
   smoothing: 0,
   logScale: false,
+  notice: null,
 };
 
 /** Whether a status is an end: done, stopped or failed. */
@@ -131,6 +138,45 @@ function newEntry(
 /** Adds a queued run (the config is copied; a blank name becomes the automatic one). */
 export function withQueued(s: SessionSlice, config: RunConfig, name = ''): SessionSlice {
   return { ...s, runs: [...s.runs, newEntry(s, config, name, 'queue')], nextKey: s.nextKey + 1 };
+}
+
+/** A queued run as the stored queue holds it (src/storage/queue.ts's StoredQueueEntry). */
+export interface QueuedRunSnapshot {
+  name: string;
+  colour: number;
+  config: RunConfig;
+}
+
+/** The queued (not yet started) runs, in queue order, as the stored queue keeps them. */
+export function queuedSnapshot(s: SessionSlice): QueuedRunSnapshot[] {
+  return s.runs
+    .filter((r) => r.status === 'queued')
+    .map((r) => ({ name: r.name, colour: r.colour, config: r.config }));
+}
+
+/**
+ * Appends restored queued runs after the session's runs, in order, each with its stored colour and
+ * a fresh key (a name taken meanwhile gets ' (2)'). The queue stays as it is (held unless it was
+ * already started in this page): the caller decides, and a reload never starts runs by itself.
+ */
+export function withRestoredQueue(
+  s: SessionSlice,
+  entries: readonly QueuedRunSnapshot[],
+): SessionSlice {
+  if (entries.length === 0) return s;
+  let next = s;
+  for (const e of entries) {
+    const entry: SessionRun = { ...newEntry(next, e.config, e.name, 'queue'), colour: e.colour };
+    next = { ...next, runs: [...next.runs, entry], nextKey: next.nextKey + 1 };
+  }
+  // New runs take colour nextKey - 1: start past the restored colours so they do not repeat them.
+  const maxColour = Math.max(...entries.map((e) => e.colour));
+  return { ...next, nextKey: Math.max(next.nextKey, maxColour + 2) };
+}
+
+/** Sets (or clears, with null) the session's notice. */
+export function withNotice(s: SessionSlice, notice: string | null): SessionSlice {
+  return s.notice === notice ? s : { ...s, notice };
 }
 
 /** Adds a run started with the plain Start button (already running as `runId`). */

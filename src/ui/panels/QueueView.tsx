@@ -1,7 +1,8 @@
 // The run queue, in the Run panel: "Add to queue" takes the form's config (a snapshot) under a name
 // the person types or an automatic one; the list shows every run of this session with its status,
 // and for queued runs move up/down and remove; Start queue / Hold queue; requeue an ended run;
-// clear finished. Pause, resume and stop in the controls above act on the running entry.
+// clear finished. Pause, resume and stop in the controls above act on the running entry. The queued
+// runs survive a reload (src/store/queue-persist.ts); the notice says what came back.
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useApp } from '../../store';
@@ -136,6 +137,20 @@ function QueueItem({ run, first, last }: { run: SessionRun; first: boolean; last
   );
 }
 
+/** The queue's notice (queued runs restored after a reload, a stored queue dropped), if any. */
+function QueueNotice() {
+  const notice = useApp((s) => s.session.notice);
+  if (notice === null) return null;
+  return (
+    <p className="notice" role="status" data-testid="queue.notice">
+      {notice}{' '}
+      <button type="button" className="link" onClick={() => session.dismissNotice()}>
+        Dismiss
+      </button>
+    </p>
+  );
+}
+
 /** The queue and this session's runs. */
 export function QueueView() {
   const runs = useApp((s) => s.session.runs);
@@ -151,6 +166,7 @@ export function QueueView() {
   return (
     <section className="queue" aria-label="Run queue" data-testid="queue.panel">
       <AddToQueue />
+      <QueueNotice />
       {runs.length > 0 && (
         <ol className="queue-list" data-testid="queue.list" aria-label="Runs of this session">
           {runs.map((r) => (
