@@ -18,15 +18,18 @@ export const RESUMABLE_METHODS: readonly string[] = [
   'small-loss',
   'universal',
   'rw-kd',
+  'glitter',
 ];
 
-/** KD config keys that hold no training state of their own. */
-const STATELESS_KD_KEYS: readonly string[] = ['method', 'teacher', 'labelNoise'];
+/**
+ * KD config keys that hold no training state of their own. Glitter's augmentation pool (and the
+ * MLM generator that makes it) is a function of the seed and the training split, rebuilt on resume.
+ */
+const STATELESS_KD_KEYS: readonly string[] = ['method', 'teacher', 'labelNoise', 'glitter'];
 
 /** Why state beyond a resume point would be lost, per KD add-on key. */
 const ADDON_REASONS: Readonly<Record<string, string>> = {
   swa: 'its SWA weight average is not saved in the resume point',
-  glitter: "Glitter's augmentation pool is not saved in the resume point",
 };
 
 /**

@@ -5,13 +5,16 @@
 // Universal-KD, whose projections are extra trainable variables; vanilla KD, Continuation-KD,
 // intermediate-layer KD (projections too) and the two noisy-label methods (teacher-relabel, whose
 // corrected labels come from the teacher's logits, and small-loss); RW-KD (held-out split and meta
-// batches are functions of the seed). Refused runs fail with the reason.
+// batches are functions of the seed); Glitter, the method and the add-on (the augmentation pool,
+// its MLM generator and the teacher's logits on it are rebuilt from the seed). Refused runs fail
+// with the reason.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
 import type { RunConfig } from '../config/run-config';
 import { disposeTeacher, kdDefaults, teacherBundle, type TeacherBundle } from '../kd';
-import { TOY_TEACHER, toyConfig, toyTask } from '../kd/testing';
+import { glitterAddonDefaults } from '../config/kd-methods';
+import { TOY_STUDENT, TOY_TEACHER, toyConfig, toyTask } from '../kd/testing';
 import type { ParamArray } from '../model';
 import { RunControl } from './control';
 import { runTraining, TrainingError, type ResumeState, type TrainResult } from './loop';
@@ -152,6 +155,41 @@ describe('resume equivalence (wasm)', () => {
     const c = toyConfig(40, { method: spec, teacher: { source: 'provided' } });
     c.train.evalEvery = 10; // 320 rows left to train on: 40 steps an epoch, resumed mid-epoch
     const full = await run(c, { kd: true });
+    await checkResume(c, full, 20, true);
+  });
+
+  it('Glitter: the augmentation pool (EDA and a pre-trained MLM) is rebuilt the same on resume', async () => {
+    const spec = {
+      ...kdDefaults('glitter'),
+      candidates: 3,
+      select: 1,
+      augment: 'both' as const,
+      generator: {
+        model: { ...TOY_STUDENT, hiddenDropout: 0.1, attentionDropout: 0.1 },
+        mlm: { steps: 8, lr: 1e-3, batchSize: 16, maskProb: 0.15 },
+      },
+    };
+    const c = toyConfig(30, { method: spec, teacher: { source: 'provided' } });
+    c.train.evalEvery = 10;
+    const full = await run(c, { kd: true });
+    await checkResume(c, full, 20, true);
+  });
+
+  it('the Glitter add-on (consistency setup, random selection) on Annealing-KD', async () => {
+    const c = toyConfig(40, {
+      method: { ...kdDefaults('annealing'), tauMax: 2, phase1Units: 2, phase2Units: 2 },
+      teacher: { source: 'provided' },
+      glitter: {
+        ...glitterAddonDefaults(),
+        setup: 'consistency',
+        selection: 'random',
+        augment: 'eda',
+        candidates: 3,
+      },
+    });
+    c.train.evalEvery = 10; // stages 1..20 and 21..40
+    const full = await run(c, { kd: true });
+    await checkResume(c, full, 10, true);
     await checkResume(c, full, 20, true);
   });
 
