@@ -19,6 +19,7 @@ export const RESUMABLE_METHODS: readonly string[] = [
   'universal',
   'rw-kd',
   'glitter',
+  'kronecker',
 ];
 
 /**

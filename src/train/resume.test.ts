@@ -6,8 +6,8 @@
 // intermediate-layer KD (projections too) and the two noisy-label methods (teacher-relabel, whose
 // corrected labels come from the teacher's logits, and small-loss); RW-KD (held-out split and meta
 // batches are functions of the seed); Glitter, the method and the add-on (the augmentation pool,
-// its MLM generator and the teacher's logits on it are rebuilt from the seed). Refused runs fail
-// with the reason.
+// its MLM generator and the teacher's logits on it are rebuilt from the seed); KroneckerBERT's
+// two-stage KD on a factored student (projections and stages). Refused runs fail with the reason.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
@@ -189,6 +189,31 @@ describe('resume equivalence (wasm)', () => {
     });
     c.train.evalEvery = 10; // stages 1..20 and 21..40
     const full = await run(c, { kd: true });
+    await checkResume(c, full, 10, true);
+    await checkResume(c, full, 20, true);
+  });
+
+  it('KroneckerBERT two-stage KD: resumed inside stage 1 and at the stage boundary', async () => {
+    const c = toyConfig(40, { method: kdDefaults('kronecker'), teacher: { source: 'provided' } });
+    c.model = { ...TOY_TEACHER };
+    c.student = {
+      kind: 'kron-bert',
+      factors: {
+        embedding: { n: 2, sums: 1 },
+        attention: { m1: 8, n1: 8, sums: 1 },
+        ffnUp: { m1: 8, n1: 4, sums: 1 },
+        ffnDown: { m1: 4, n1: 8, sums: 1 },
+      },
+      init: 'nkp',
+    };
+    c.train.evalEvery = 10; // stage 1 (intermediate) 1..20, stage 2 (task) 21..40
+    const full = await run(c, { kd: true });
+    expect(full.result.evals.map((e) => e.stage)).toEqual([
+      'intermediate',
+      'intermediate',
+      'task',
+      'task',
+    ]);
     await checkResume(c, full, 10, true);
     await checkResume(c, full, 20, true);
   });
