@@ -6,9 +6,11 @@ import type { ModelArch, RunConfig, TrainConfig } from '../config/run-config';
 import { WordPieceTokenizer } from '../data/tokenizer';
 import type { TaskData } from '../data/types';
 import type { Model, Params } from '../model';
+import { runTraining } from '../train/loop';
 import { makeRng } from '../util/rng';
 import { crossEntropy } from './losses';
 import type { MethodEnv, StepInfo, StepInputs } from './method';
+import { teacherBundle, type TeacherBundle } from './teacher';
 
 /** Label 1 iff "good" appears (anywhere) among filler words; 'bad' marks label 0. */
 export function toyTask(seed: number, n: number, nDev: number): TaskData {
@@ -69,6 +71,22 @@ export function toyTrain(steps: number, seed = 1): TrainConfig {
     lr: 1e-2,
     warmup: 0.1,
   };
+}
+
+/**
+ * The toy teacher (TOY_TEACHER, 60 toy steps on wasm) trained on `data`, frozen as a KD teacher;
+ * with `dev` it keeps its best dev evaluation, as a teacher trained in the app does.
+ */
+export async function trainToyTeacher(
+  data: TaskData,
+  o: { dev?: boolean } = {},
+): Promise<TeacherBundle> {
+  const c = toyConfig(60);
+  c.model = { ...TOY_TEACHER };
+  const r = await runTraining(c, data, { backend: 'wasm' });
+  const t = teacherBundle(r.model);
+  if (o.dev) t.dev = r.best;
+  return t;
 }
 
 /** A toy run config for the student; `kd` as given. */

@@ -6,93 +6,20 @@ import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
-import { defaultRunConfig } from '../config/defaults';
 import type { TaskData } from '../data/types';
-import { PROTOCOL_VERSION, type FromWorker } from '../protocol';
-import { RunStorage } from '../storage';
-import { makeRng } from '../util/rng';
+import { PROTOCOL_VERSION } from '../protocol';
 import { confusionMatrix, median } from './inference';
 import { isBestLabel } from './persist';
-import { createWorkerHandler } from './worker-handler';
+import { filmTask, handlerHarness, tinyRunConfig } from './testing';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
 });
 
-function data(seed = 2): TaskData {
-  const rng = makeRng(seed);
-  const make = (n: number) =>
-    Array.from({ length: n }, () => {
-      const good = rng.next() < 0.5;
-      return { a: `the film was ${good ? 'good' : 'bad'} really`, label: good ? 1 : 0 };
-    });
-  return {
-    spec: {
-      id: 'toy',
-      name: 'Toy',
-      kind: 'classification',
-      numLabels: 2,
-      labelNames: ['bad', 'good'],
-      pair: false,
-      metrics: ['accuracy'],
-      mainMetric: 'accuracy',
-    },
-    train: make(64),
-    dev: make(16),
-    source: 'test',
-  };
-}
-
-function config(steps: number, seed = 1) {
-  const c = defaultRunConfig();
-  c.name = `toy ${seed}`;
-  c.model = {
-    layers: 1,
-    hidden: 16,
-    heads: 2,
-    intermediate: 32,
-    hiddenDropout: 0,
-    attentionDropout: 0,
-  };
-  c.tokenizer = { ...c.tokenizer, vocabSize: 100, maxLen: 16 };
-  c.train = { ...c.train, steps, batchSize: 8, evalEvery: 5, lr: 0.01, warmup: 0, seed };
-  c.backend = 'wasm';
-  return c;
-}
-
-let dbSeq = 0;
-
-function setup() {
-  const dbName = `worker-test-${++dbSeq}`;
-  const posted: FromWorker[] = [];
-  const handle = createWorkerHandler({
-    post: (m) => posted.push(structuredClone(m)),
-    selectBackend: async () => ({ name: 'wasm', adapter: 'WebAssembly (SIMD)' }),
-    available: () => ['wasm', 'cpu'],
-    openStorage: () => RunStorage.open(dbName),
-  });
-  const waitFor = async <T extends FromWorker['type']>(
-    type: T,
-    pred: (m: Extract<FromWorker, { type: T }>) => boolean = () => true,
-    ms = 60_000,
-  ): Promise<Extract<FromWorker, { type: T }>> => {
-    const t0 = Date.now();
-    for (;;) {
-      const hit = posted.find(
-        (m): m is Extract<FromWorker, { type: T }> =>
-          m.type === type && pred(m as Extract<FromWorker, { type: T }>),
-      );
-      if (hit) return hit;
-      if (Date.now() - t0 > ms) {
-        throw new Error(
-          `timed out waiting for ${type}; got ${posted.map((m) => m.type).join(',')}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  return { posted, handle, waitFor, open: () => RunStorage.open(dbName) };
-}
+const data = (seed = 2): TaskData => filmTask(seed);
+const config = (steps: number, seed = 1) =>
+  tinyRunConfig(steps, { lr: 0.01, warmup: 0, seed }, `toy ${seed}`);
+const setup = () => handlerHarness({ db: 'worker-test' });
 
 type Setup = ReturnType<typeof setup>;
 
@@ -371,12 +298,7 @@ describe('worker handler: saved runs', () => {
   });
 
   it('answers compare with an error when there is no storage', async () => {
-    const posted: FromWorker[] = [];
-    const handle = createWorkerHandler({
-      post: (m) => posted.push(m),
-      selectBackend: async () => ({ name: 'wasm', adapter: '' }),
-      available: () => ['wasm'],
-    });
+    const { posted, handle } = handlerHarness(); // no { db }: no storage
     await handle({
       type: 'predict',
       version: PROTOCOL_VERSION,

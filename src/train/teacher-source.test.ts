@@ -6,63 +6,24 @@ import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
-import { defaultRunConfig } from '../config/defaults';
 import type { RunConfig } from '../config/run-config';
 import { validateRunConfig } from '../config/validate';
 import type { TaskData } from '../data/types';
 import { exportModel, parseSafetensors, writeSafetensors } from '../io';
-import { PROTOCOL_VERSION, type FromWorker, type TeacherFileBytes } from '../protocol';
-import { RunStorage } from '../storage';
-import { makeRng } from '../util/rng';
+import type { TeacherFileBytes } from '../protocol';
 import { loadCheckpointModel } from './inference';
 import { adoptTeacherTokenizer, hubLocation } from './teacher-source';
-import { createWorkerHandler } from './worker-handler';
+import { filmTask, handlerHarness, tinyRunConfig } from './testing';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
 });
 
-function data(seed = 2, over: Partial<TaskData['spec']> = {}): TaskData {
-  const rng = makeRng(seed);
-  const make = (n: number) =>
-    Array.from({ length: n }, () => {
-      const good = rng.next() < 0.5;
-      return { a: `The film was ${good ? 'good' : 'bad'} really`, label: good ? 1 : 0 };
-    });
-  return {
-    spec: {
-      id: 'toy',
-      name: 'Toy',
-      kind: 'classification',
-      numLabels: 2,
-      labelNames: ['bad', 'good'],
-      pair: false,
-      metrics: ['accuracy'],
-      mainMetric: 'accuracy',
-      ...over,
-    },
-    train: make(64),
-    dev: make(16),
-    source: 'test',
-  };
-}
+const data = (seed = 2, spec: Partial<TaskData['spec']> = {}): TaskData =>
+  filmTask(seed, { capital: true, spec });
 
-function config(steps: number, seed = 1): RunConfig {
-  const c = defaultRunConfig();
-  c.name = `toy ${seed}`;
-  c.model = {
-    layers: 1,
-    hidden: 16,
-    heads: 2,
-    intermediate: 32,
-    hiddenDropout: 0,
-    attentionDropout: 0,
-  };
-  c.tokenizer = { ...c.tokenizer, vocabSize: 100, maxLen: 16 };
-  c.train = { ...c.train, steps, batchSize: 8, evalEvery: 3, lr: 0.01, warmup: 0, seed };
-  c.backend = 'wasm';
-  return c;
-}
+const config = (steps: number, seed = 1): RunConfig =>
+  tinyRunConfig(steps, { evalEvery: 3, lr: 0.01, warmup: 0, seed }, `toy ${seed}`);
 
 /** A KD config distilling from `teacher` with vanilla KD. */
 function student(teacher: NonNullable<RunConfig['kd']>['teacher'], steps = 6): RunConfig {
@@ -73,48 +34,11 @@ function student(teacher: NonNullable<RunConfig['kd']>['teacher'], steps = 6): R
   return c;
 }
 
-let dbSeq = 0;
-
 function setup(fetchImpl?: typeof fetch) {
-  const dbName = `teacher-source-${++dbSeq}`;
-  const posted: FromWorker[] = [];
-  const handle = createWorkerHandler({
-    post: (m) => posted.push(structuredClone(m)),
-    selectBackend: async () => ({ name: 'wasm', adapter: 'WebAssembly (SIMD)' }),
-    available: () => ['wasm', 'cpu'],
-    openStorage: () => RunStorage.open(dbName),
-    ...(fetchImpl ? { fetch: fetchImpl } : {}),
-  });
-  const waitFor = async <T extends FromWorker['type']>(
-    type: T,
-    pred: (m: Extract<FromWorker, { type: T }>) => boolean = () => true,
-    ms = 90_000,
-  ): Promise<Extract<FromWorker, { type: T }>> => {
-    const t0 = Date.now();
-    for (;;) {
-      const hit = posted.find(
-        (m): m is Extract<FromWorker, { type: T }> =>
-          m.type === type && pred(m as Extract<FromWorker, { type: T }>),
-      );
-      if (hit) return hit;
-      if (Date.now() - t0 > ms) {
-        throw new Error(
-          `timed out waiting for ${type}; got ${posted.map((m) => m.type).join(',')}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
+  const h = handlerHarness({ db: 'teacher-source', ...(fetchImpl ? { fetch: fetchImpl } : {}) });
   const start = (runId: string, c: RunConfig, d = data(), teacherFiles?: TeacherFileBytes[]) =>
-    handle({
-      type: 'start',
-      version: PROTOCOL_VERSION,
-      runId,
-      config: c,
-      data: d,
-      ...(teacherFiles ? { teacherFiles } : {}),
-    });
-  return { posted, handle, waitFor, start, open: () => RunStorage.open(dbName) };
+    h.start(runId, c, d, teacherFiles);
+  return { ...h, start };
 }
 
 type Setup = ReturnType<typeof setup>;

@@ -1,75 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
-import { defaultRunConfig } from '../config/defaults';
 import { kdDefaults } from '../kd/defaults';
-import { PROTOCOL_VERSION, type FromWorker } from '../protocol';
-import { makeRng } from '../util/rng';
+import { PROTOCOL_VERSION } from '../protocol';
 import type { TaskData } from '../data/types';
-import { createWorkerHandler } from './worker-handler';
+import { filmTask, handlerHarness, tinyRunConfig } from './testing';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
 });
 
-function data(): TaskData {
-  const rng = makeRng(2);
-  const make = (n: number) =>
-    Array.from({ length: n }, () => {
-      const good = rng.next() < 0.5;
-      return { a: `the film was ${good ? 'good' : 'bad'} really`, label: good ? 1 : 0 };
-    });
-  return {
-    spec: {
-      id: 'toy',
-      name: 'Toy',
-      kind: 'classification',
-      numLabels: 2,
-      labelNames: ['bad', 'good'],
-      pair: false,
-      metrics: ['accuracy'],
-      mainMetric: 'accuracy',
-    },
-    train: make(64),
-    dev: make(16),
-    source: 'test',
-  };
-}
-
+/** The handler harness with its predicate wait under the name these tests use. */
 function setup() {
-  const posted: FromWorker[] = [];
-  const handle = createWorkerHandler({
-    post: (m) => posted.push(structuredClone(m)), // messages must survive structured cloning
-    selectBackend: async () => ({ name: 'wasm', adapter: 'WebAssembly (SIMD)' }),
-    available: () => ['wasm', 'cpu'],
-  });
-  const waitFor = async (pred: (m: FromWorker) => boolean, ms = 60_000) => {
-    const t0 = Date.now();
-    while (!posted.some(pred)) {
-      if (Date.now() - t0 > ms)
-        throw new Error(`timed out; got ${posted.map((m) => m.type).join(',')}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return posted.find(pred)!;
-  };
-  return { posted, handle, waitFor };
+  const h = handlerHarness();
+  return { posted: h.posted, handle: h.handle, waitFor: h.waitUntil };
 }
 
-function config(steps: number) {
-  const c = defaultRunConfig();
-  c.model = {
-    layers: 1,
-    hidden: 16,
-    heads: 2,
-    intermediate: 32,
-    hiddenDropout: 0,
-    attentionDropout: 0,
-  };
-  c.tokenizer = { ...c.tokenizer, vocabSize: 100, maxLen: 16 };
-  c.train = { ...c.train, steps, batchSize: 8, evalEvery: 5 };
-  c.backend = 'wasm';
-  return c;
-}
+const data = (): TaskData => filmTask();
+const config = (steps: number) => tinyRunConfig(steps);
 
 describe('worker handler', () => {
   it('answers init with ready, trains a run and reports it in protocol messages', async () => {

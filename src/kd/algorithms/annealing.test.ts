@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/node-backend';
 import { runTraining } from '../../train/loop';
 import { kdDefaults } from '../defaults';
-import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
-import { TOY_TEACHER, fakeEnv, fakeStepInputs, toyConfig, toyTask } from '../testing';
+import { disposeTeacher, type TeacherBundle } from '../teacher';
+import { fakeEnv, fakeStepInputs, toyConfig, toyTask, trainToyTeacher } from '../testing';
 import { annealing, annealingFactor, annealingLoss, annealingStages, unitOf } from './annealing';
 import { continuationPhi } from './continuation';
 
@@ -143,10 +143,7 @@ describe('Annealing-KD in the training loop (wasm)', () => {
   let teacher: TeacherBundle;
 
   beforeAll(async () => {
-    const c = toyConfig(60);
-    c.model = { ...TOY_TEACHER };
-    const r = await runTraining(c, data, { backend: 'wasm' });
-    teacher = teacherBundle(r.model);
+    teacher = await trainToyTeacher(data);
   });
   afterAll(() => disposeTeacher(teacher));
 

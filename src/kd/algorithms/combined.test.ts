@@ -16,7 +16,7 @@ import { kdDefaults } from '../defaults';
 import { maskTokens } from '../mlm';
 import type { CombinedSpec } from '../spec';
 import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
-import { TOY_STUDENT, TOY_TEACHER, toyConfig, toyTask } from '../testing';
+import { TOY_STUDENT, toyConfig, toyTask, trainToyTeacher } from '../testing';
 import {
   gumbelNoise,
   gumbelSoftmaxST,
@@ -153,10 +153,7 @@ describe('Combined-KD in the training loop (wasm)', () => {
   });
 
   beforeAll(async () => {
-    const c = toyConfig(60);
-    c.model = { ...TOY_TEACHER };
-    const r = await runTraining(c, data, { backend: 'wasm' });
-    teacher = teacherBundle(r.model);
+    teacher = await trainToyTeacher(data);
   });
   afterAll(() => disposeTeacher(teacher));
 

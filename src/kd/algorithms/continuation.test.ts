@@ -7,8 +7,8 @@ import { runTraining } from '../../train/loop';
 import { buildSchedule } from '../../train/schedule';
 import { kdDefaults } from '../defaults';
 import { crossEntropy } from '../losses';
-import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
-import { TOY_TEACHER, toyConfig, toyTask } from '../testing';
+import { disposeTeacher, type TeacherBundle } from '../teacher';
+import { toyConfig, toyTask, trainToyTeacher } from '../testing';
 import { annealingLoss } from './annealing';
 import { continuationLoss, continuationPhi, continuationT, psiSchedule } from './continuation';
 
@@ -114,10 +114,7 @@ describe('Continuation-KD in the training loop (wasm)', () => {
   let teacher: TeacherBundle;
 
   beforeAll(async () => {
-    const c = toyConfig(60);
-    c.model = { ...TOY_TEACHER };
-    const r = await runTraining(c, data, { backend: 'wasm' });
-    teacher = teacherBundle(r.model);
+    teacher = await trainToyTeacher(data);
   });
   afterAll(() => disposeTeacher(teacher));
 

@@ -9,8 +9,8 @@ import { kdDefaults } from '../defaults';
 import { softTargetKl } from '../losses';
 import { glitterAddonDefaults } from '../../config/kd-methods';
 import type { GlitterAddonSpec, GlitterSpec } from '../spec';
-import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
-import { TOY_TEACHER, toyConfig, toyTask } from '../testing';
+import { disposeTeacher, type TeacherBundle } from '../teacher';
+import { toyConfig, toyTask, trainToyTeacher } from '../testing';
 import { glitterSelect, selectedMean } from './glitter';
 
 beforeAll(async () => {
@@ -116,10 +116,7 @@ const data = toyTask(3, 400, 80);
 let teacher: TeacherBundle;
 
 beforeAll(async () => {
-  const c = toyConfig(60);
-  c.model = { ...TOY_TEACHER };
-  const r = await runTraining(c, data, { backend: 'wasm' });
-  teacher = teacherBundle(r.model);
+  teacher = await trainToyTeacher(data);
 });
 afterAll(() => disposeTeacher(teacher));
 

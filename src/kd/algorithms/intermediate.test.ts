@@ -6,8 +6,8 @@ import { useNodeBackend } from '../../cli/node-backend';
 import type { EncoderOutputs } from '../../model';
 import { runTraining } from '../../train/loop';
 import { kdDefaults } from '../defaults';
-import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
-import { TOY_TEACHER, toyConfig, toyTask } from '../testing';
+import { disposeTeacher, type TeacherBundle } from '../teacher';
+import { toyConfig, toyTask, trainToyTeacher } from '../testing';
 import { checkLayerMap, intermediateLoss, uniformLayerMap } from './intermediate';
 
 beforeAll(async () => {
@@ -105,11 +105,7 @@ describe('intermediate KD in the training loop (wasm)', () => {
   let teacher: TeacherBundle;
 
   beforeAll(async () => {
-    const c = toyConfig(60);
-    c.model = { ...TOY_TEACHER };
-    const r = await runTraining(c, data, { backend: 'wasm' });
-    teacher = teacherBundle(r.model);
-    teacher.dev = r.best;
+    teacher = await trainToyTeacher(data, { dev: true });
   });
   afterAll(() => disposeTeacher(teacher));
 

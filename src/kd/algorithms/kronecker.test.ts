@@ -14,7 +14,7 @@ import { bertConfigOf } from '../bert';
 import { kdDefaults } from '../defaults';
 import { initMlmHeadArrays, MLM_HEAD_NAMES } from '../mlm';
 import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
-import { TOY_TEACHER, toyConfig, toyTask, toyTrain } from '../testing';
+import { TOY_TEACHER, toyConfig, toyTask, toyTrain, trainToyTeacher } from '../testing';
 import { kroneckerStages, kroneckerTermWeights } from './kronecker';
 
 beforeAll(async () => {
@@ -97,11 +97,7 @@ describe('two-stage KD in the training loop (wasm)', () => {
   let teacher: TeacherBundle;
 
   beforeAll(async () => {
-    const c = toyConfig(60);
-    c.model = { ...TOY_TEACHER };
-    const r = await runTraining(c, data, { backend: 'wasm' });
-    teacher = teacherBundle(r.model);
-    teacher.dev = r.best;
+    teacher = await trainToyTeacher(data, { dev: true });
   });
   afterAll(() => disposeTeacher(teacher));
 

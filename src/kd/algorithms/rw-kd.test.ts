@@ -7,8 +7,8 @@ import type { EncodedSplit } from '../../data/batcher';
 import { runTraining } from '../../train/loop';
 import { kdDefaults } from '../defaults';
 import { crossEntropy, softTargetKl } from '../losses';
-import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
-import { TOY_TEACHER, toyConfig, toyTask } from '../testing';
+import { disposeTeacher, type TeacherBundle } from '../teacher';
+import { toyConfig, toyTask, trainToyTeacher } from '../testing';
 import { ceResidual, holdOut, kdResidual, rwWeights } from './rw-kd';
 
 beforeAll(async () => {
@@ -155,10 +155,7 @@ describe('RW-KD in the training loop (wasm)', () => {
   let teacher: TeacherBundle;
 
   beforeAll(async () => {
-    const c = toyConfig(60);
-    c.model = { ...TOY_TEACHER };
-    const r = await runTraining(c, data, { backend: 'wasm' });
-    teacher = teacherBundle(r.model);
+    teacher = await trainToyTeacher(data);
   });
   afterAll(() => disposeTeacher(teacher));
 

@@ -8,8 +8,8 @@ import type { EncoderOutputs } from '../../model';
 import { runTraining } from '../../train/loop';
 import { kdDefaults } from '../defaults';
 import { softTargetKl } from '../losses';
-import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
-import { TOY_TEACHER, toyConfig, toyTask } from '../testing';
+import { disposeTeacher, type TeacherBundle } from '../teacher';
+import { toyConfig, toyTask, trainToyTeacher } from '../testing';
 import { layerStates, universalIld, universalStages } from './universal';
 
 beforeAll(async () => {
@@ -152,10 +152,7 @@ describe('Universal-KD in the training loop (wasm)', () => {
   let teacher: TeacherBundle;
 
   beforeAll(async () => {
-    const c = toyConfig(60);
-    c.model = { ...TOY_TEACHER };
-    const r = await runTraining(c, data, { backend: 'wasm' });
-    teacher = teacherBundle(r.model);
+    teacher = await trainToyTeacher(data);
   });
   afterAll(() => disposeTeacher(teacher));
 

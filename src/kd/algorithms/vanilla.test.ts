@@ -4,8 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/node-backend';
 import { runTraining } from '../../train/loop';
-import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
-import { TOY_TEACHER, toyConfig, toyTask, toyTrain } from '../testing';
+import { disposeTeacher, type TeacherBundle } from '../teacher';
+import { TOY_TEACHER, toyConfig, toyTask, toyTrain, trainToyTeacher } from '../testing';
 import { vanillaKdLoss } from './vanilla';
 
 const LN3 = Math.log(3);
@@ -49,11 +49,7 @@ describe('vanilla KD in the training loop (wasm)', () => {
   let teacher: TeacherBundle;
 
   beforeAll(async () => {
-    const c = toyConfig(60);
-    c.model = { ...TOY_TEACHER };
-    const r = await runTraining(c, data, { backend: 'wasm' });
-    teacher = teacherBundle(r.model);
-    teacher.dev = r.best;
+    teacher = await trainToyTeacher(data, { dev: true });
   });
   afterAll(() => disposeTeacher(teacher));
 
