@@ -1,6 +1,8 @@
 // End-to-end: the run queue and the overlaid charts, in Chromium with WebGPU (SwiftShader here).
 // Two tiny runs (seeds 1 and 2, 20 steps, a dev pass every 10) on a small task are queued from the
-// form, one named by hand and one automatically; Start queue trains them one after the other; the
+// form, one named by hand and one automatically; a reload brings both back in order (IndexedDB),
+// held, with a notice; once the task's files are picked again, Start queue trains them one after
+// the other; the
 // loss chart's legend names both and draws one line per run, as does the metric chart; the log
 // scale and the smoothing slider redraw the lines (raw lines appear behind the smoothed ones); a
 // run's toggle hides and shows it; a screenshot is written and has content; no console errors.
@@ -34,6 +36,27 @@ test.afterAll(async () => {
   await page.close();
 });
 
+/** The names of the queued runs stored in the page's IndexedDB (the `app` record 'queue'). */
+async function storedQueue(): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const req = indexedDB.open('distillery');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const db = req.result;
+          const get = db.transaction('app').objectStore('app').get('queue');
+          get.onsuccess = () => {
+            const record = get.result as { value?: { entries?: { name: string }[] } } | undefined;
+            db.close();
+            resolve((record?.value?.entries ?? []).map((e) => e.name));
+          };
+          get.onerror = () => reject(get.error);
+        };
+      }),
+  );
+}
+
 /** The `d` attribute of a run's main line in the loss chart. */
 async function lossPath(key: string): Promise<string> {
   const path = app
@@ -43,7 +66,7 @@ async function lossPath(key: string): Promise<string> {
   return (await path.getAttribute('d')) ?? '';
 }
 
-test('queues two runs, trains them in turn and overlays their curves', async () => {
+test('queues two runs, keeps them across a reload, trains them in turn and overlays their curves', async () => {
   // Each run compiles its kernels on its first step (10-40 s on SwiftShader, more when the CPU is
   // shared); the second reuses most of them.
   test.setTimeout(420_000);
@@ -68,7 +91,27 @@ test('queues two runs, trains them in turn and overlays their curves', async () 
     'tiny-L1-H32 · no KD · seed 2',
   );
   await expect(app.byTestId('queue.start')).toHaveText('Start queue (2)');
+
+  // A reload keeps the queue: both entries come back in order, held, with a notice.
+  const queuedNames = ['tiny seed 1', 'tiny-L1-H32 · no KD · seed 2'];
+  await expect.poll(storedQueue, { message: 'the queue is stored' }).toEqual(queuedNames);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Distillery' })).toBeVisible();
+  await expect(app.byTestId('queue.notice')).toContainText(
+    '2 queued runs restored. Press Start queue to run them.',
+  );
+  await expect(items).toHaveCount(2);
+  await expect(items.getByTestId('queue.item.name')).toHaveText(queuedNames);
+  await expect(items.nth(0)).toHaveAttribute('data-status', 'queued');
+  await expect(items.nth(1)).toHaveAttribute('data-status', 'queued');
+  expect((await app.snapshot()).session.auto).toBe(false);
+  // The runs were queued for picked files, which a page cannot reopen: pick them again.
+  await expect(app.byTestId('queue.notice')).toContainText('once those files are loaded again');
+  expect(await app.backendName()).toBe('webgpu');
+  await app.loadFiles(easyTaskFiles(), 'own');
+  await expect(app.byTestId('queue.start')).toHaveText('Start queue (2)');
   await app.byTestId('queue.start').click();
+  await expect(app.byTestId('queue.notice')).toHaveCount(0);
 
   // The first run trains, the second waits.
   await app.waitFor(
