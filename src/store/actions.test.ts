@@ -4,35 +4,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../data/errors';
 import type { TaskData } from '../data/types';
-import { PROTOCOL_VERSION, type ToWorker } from '../protocol';
+import { PROTOCOL_VERSION } from '../protocol';
 import { createActions, type AppActions, type FileLike, type TaskLoaders } from './actions';
-import { WorkerBridge, type WorkerEventLike, type WorkerLike } from './bridge';
+import { WorkerBridge } from './bridge';
 import { appStore, createAppStore, initialAppState, type AppStore } from './index';
 import { withTrain } from './slices/config';
 import { createTaskRegistry, type TaskRegistry } from './task-registry';
-
-class FakeWorker implements WorkerLike {
-  posted: ToWorker[] = [];
-  postMessage(message: ToWorker): void {
-    this.posted.push(message);
-  }
-  addEventListener(_type: 'message' | 'error', _fn: (event: WorkerEventLike) => void): void {}
-  terminate(): void {}
-}
+import { FakeWorker, negPosSpec } from './testing';
 
 function task(id: string, trainRows: number, devRows: number): TaskData {
   const row = (i: number) => ({ a: `${id} sentence ${i}`, label: i % 2 });
   return {
-    spec: {
-      id,
-      name: id.toUpperCase(),
-      kind: 'classification',
-      numLabels: 2,
-      labelNames: ['neg', 'pos'],
-      pair: false,
-      metrics: ['accuracy'],
-      mainMetric: 'accuracy',
-    },
+    spec: negPosSpec(id, id.toUpperCase()),
     train: Array.from({ length: trainRows }, (_, i) => row(i)),
     dev: Array.from({ length: devRows }, (_, i) => row(i)),
     source: `${id} source`,

@@ -6,56 +6,16 @@ import type { TaskData } from '../data/types';
 import {
   PROTOCOL_VERSION,
   type EvalPoint,
-  type FromWorker,
   type Progress,
   type RunPrepared,
-  type ToWorker,
   type TrainPoint,
 } from '../protocol';
-import {
-  isFromWorker,
-  routeMessage,
-  WorkerBridge,
-  type WorkerEventLike,
-  type WorkerLike,
-} from './bridge';
+import { isFromWorker, routeMessage, WorkerBridge } from './bridge';
 import { createAppStore, initialAppState, type AppStore } from './index';
-
-type Listener = (event: WorkerEventLike) => void;
-
-/** A Worker stand-in that records posts and listeners and lets the test emit events. */
-class FakeWorker implements WorkerLike {
-  posted: ToWorker[] = [];
-  listeners: Array<{ type: string; fn: Listener }> = [];
-  terminated = false;
-  postMessage(message: ToWorker): void {
-    this.posted.push(structuredClone(message));
-  }
-  addEventListener(type: 'message' | 'error', fn: Listener): void {
-    this.listeners.push({ type, fn });
-  }
-  terminate(): void {
-    this.terminated = true;
-  }
-  emit(data: FromWorker | unknown): void {
-    for (const l of this.listeners) if (l.type === 'message') l.fn({ data });
-  }
-  crash(message: string): void {
-    for (const l of this.listeners) if (l.type === 'error') l.fn({ message });
-  }
-}
+import { FakeWorker, negPosSpec } from './testing';
 
 const task: TaskData = {
-  spec: {
-    id: 't',
-    name: 'T',
-    kind: 'classification',
-    numLabels: 2,
-    labelNames: ['neg', 'pos'],
-    pair: false,
-    metrics: ['accuracy'],
-    mainMetric: 'accuracy',
-  },
+  spec: negPosSpec('t', 'T'),
   train: [
     { a: 'good', label: 1 },
     { a: 'bad', label: 0 },

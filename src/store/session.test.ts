@@ -4,43 +4,18 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../config/defaults';
 import type { TaskData } from '../data/types';
-import type { FromWorker, ToWorker, TrainPoint } from '../protocol';
-import { WorkerBridge, type WorkerEventLike, type WorkerLike } from './bridge';
+import type { TrainPoint } from '../protocol';
+import { WorkerBridge } from './bridge';
 import { createAppStore, type AppStore } from './index';
 import { createSession, type SessionActions } from './session';
 import { configSlice } from './slices/config';
 import { autoRunName, overlayRuns, uniqueName, initialSessionSlice } from './slices/session';
 import { summariseTask } from './slices/task';
 import { createTaskRegistry, type TaskRegistry } from './task-registry';
-
-type Listener = (event: WorkerEventLike) => void;
-
-class FakeWorker implements WorkerLike {
-  posted: ToWorker[] = [];
-  listeners: Listener[] = [];
-  postMessage(message: ToWorker): void {
-    this.posted.push(structuredClone(message));
-  }
-  addEventListener(type: 'message' | 'error', fn: Listener): void {
-    if (type === 'message') this.listeners.push(fn);
-  }
-  terminate(): void {}
-  emit(data: FromWorker): void {
-    for (const fn of this.listeners) fn({ data });
-  }
-}
+import { FakeWorker, negPosSpec } from './testing';
 
 const task: TaskData = {
-  spec: {
-    id: 't',
-    name: 'T',
-    kind: 'classification',
-    numLabels: 2,
-    labelNames: ['neg', 'pos'],
-    pair: false,
-    metrics: ['accuracy'],
-    mainMetric: 'accuracy',
-  },
+  spec: negPosSpec('t', 'T'),
   train: [
     { a: 'good', label: 1 },
     { a: 'bad', label: 0 },

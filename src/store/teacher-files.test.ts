@@ -15,6 +15,7 @@ import {
   heldTeacherFiles,
   holdTeacherFiles,
 } from './teacher-files';
+import { negPosSpec } from './testing';
 
 const picked = (name: string, text: string) => ({
   name,
@@ -36,16 +37,7 @@ function setup() {
     terminate: () => {},
   };
   const data: TaskData = {
-    spec: {
-      id: 'toy',
-      name: 'Toy',
-      kind: 'classification',
-      numLabels: 2,
-      labelNames: ['neg', 'pos'],
-      pair: false,
-      metrics: ['accuracy'],
-      mainMetric: 'accuracy',
-    },
+    spec: negPosSpec('toy', 'Toy'),
     train: Array.from({ length: 40 }, (_, i) => ({ a: `s ${i}`, label: i % 2 })),
     dev: Array.from({ length: 8 }, (_, i) => ({ a: `d ${i}`, label: i % 2 })),
     source: 'toy',
