@@ -1,8 +1,9 @@
 // Which runs can resume exactly from a resume point (pure: the worker refuses by it, the page says
 // why a Resume button is missing). A resume point holds the student's weights, the method's own
-// trainable variables (projections) and AdamW's state, the step and the stage's best so far; the
-// data order is a function of (seed, epoch) and dropout of (seed, step), so that is the whole state
-// of the methods below. A method or add-on with state beyond it is refused with the reason, never
+// trainable variables (projections), AdamW's state, the step and the stage's best so far, and the
+// state a method or add-on keeps beyond them (MethodRuntime.saveState, SWA's average); the data
+// order is a function of (seed, epoch) and dropout of (seed, step), so that is the whole state of
+// the methods below. A method or add-on with state beyond it is refused with the reason, never
 // resumed wrong. Each method allowed here is covered by the resume-equivalence tests
 // (src/train/resume.test.ts): the resumed losses and final weights equal the uninterrupted run's.
 import type { RunConfig } from './run-config';
@@ -23,15 +24,11 @@ export const RESUMABLE_METHODS: readonly string[] = [
 ];
 
 /**
- * KD config keys that hold no training state of their own. Glitter's augmentation pool (and the
- * MLM generator that makes it) is a function of the seed and the training split, rebuilt on resume.
+ * KD config keys whose training state a resume point holds, or that hold none: Glitter's
+ * augmentation pool (and the MLM generator that makes it) is a function of the seed and the
+ * training split, rebuilt on resume; SWA's running average θ̄ and its count are saved in the point.
  */
-const STATELESS_KD_KEYS: readonly string[] = ['method', 'teacher', 'labelNoise', 'glitter'];
-
-/** Why state beyond a resume point would be lost, per KD add-on key. */
-const ADDON_REASONS: Readonly<Record<string, string>> = {
-  swa: 'its SWA weight average is not saved in the resume point',
-};
+const RESUMABLE_KD_KEYS: readonly string[] = ['method', 'teacher', 'labelNoise', 'glitter', 'swa'];
 
 /**
  * Null when a run of `config` can resume from a resume point and reproduce the uninterrupted run;
@@ -71,9 +68,8 @@ export function stateResumeRefusal(config: RunConfig): string | null {
     return `KD method '${kind}' cannot resume: its state beyond the weights and optimiser is not saved (methods that resume: ${RESUMABLE_METHODS.join(', ')})`;
   }
   for (const [key, value] of Object.entries(kd)) {
-    if (value === undefined || STATELESS_KD_KEYS.includes(key)) continue;
-    const why = ADDON_REASONS[key] ?? `the add-on kd.${key} keeps state that is not saved`;
-    return `This run cannot resume: ${why}`;
+    if (value === undefined || RESUMABLE_KD_KEYS.includes(key)) continue;
+    return `This run cannot resume: the add-on kd.${key} keeps state that is not saved`;
   }
   return null;
 }

@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { BatchArrays, EncodedSplit } from '../data/batcher';
 import type { WordPieceTokenizer } from '../data/tokenizer';
 import type { TaskSpec } from '../data/types';
-import type { BertConfig, EmbeddingGrad, EncoderOutputs, Model } from '../model';
+import type { BertConfig, EmbeddingGrad, EncoderOutputs, Model, ParamArray } from '../model';
 import type { TensorBatch } from '../train/step';
 import type { StagePlan, StepInfo } from '../config/kd-schedules';
 import type { TeacherBundle } from './teacher';
@@ -71,7 +71,19 @@ export interface MethodRuntime {
   /** Replaces the labels of the training split the student sees, if the method corrects them. */
   readonly labels?: Float32Array;
   readonly aux?: AuxUpdate;
+  /**
+   * The method's state beyond its trainable variables (a generator and its optimiser, footprint
+   * logits), read back for a resume point; absent for methods that keep none. Building the method
+   * with this state as `MethodEnv.resume` continues it exactly.
+   */
+  saveState?(): Promise<MethodState>;
   dispose(): void;
+}
+
+/** A method's own state in a resume point: named float arrays and named counters. */
+export interface MethodState {
+  tensors: Map<string, ParamArray>;
+  numbers: Record<string, number>;
 }
 
 /** What a method is built from. */
@@ -101,6 +113,11 @@ export interface MethodEnv {
   embeddingGrad: EmbeddingGrad;
   /** Computes cached logits of the teacher's footprints (Pro-KD); see kd/teacher.cachedLogits. */
   footprintLogits(index: number): Promise<Float32Array>;
+  /**
+   * Resuming a run: the state `saveState` returned at the resume point, which the method takes
+   * instead of building it afresh (absent or null: a fresh run, or a method that keeps none).
+   */
+  resume?: MethodState | null;
 }
 
 /** Builds a method's runtime from its spec. */

@@ -5,7 +5,7 @@
 // so they are parameters. Combines with any method: it averages the student's weights in the
 // method's last stage, and dev evaluations from then on use the averaged weights.
 import * as tf from '@tensorflow/tfjs';
-import type { Params } from '../model';
+import type { ParamArray, Params } from '../model';
 
 // The averaging plan is pure (shared with the UI's preview).
 export { swaPlan, type SwaPlan } from '../config/kd-schedules';
@@ -33,6 +33,44 @@ export class WeightAverage {
       }
     });
     this.n += 1;
+  }
+
+  /** θ̄ and its count read back (a resume point). */
+  async getState(): Promise<{ count: number; average: Map<string, ParamArray> }> {
+    const average = new Map<string, ParamArray>();
+    for (const [name, a] of this.avg) {
+      average.set(name, { shape: a.shape.slice(), data: Float32Array.from(await a.data()) });
+    }
+    return { count: this.n, average };
+  }
+
+  /**
+   * Continues from a saved θ̄ of `count` snapshots (count ≥ 1; every parameter, same shapes).
+   * Throws, changing nothing, when the arrays do not fit the model.
+   */
+  setState(count: number, average: Map<string, ParamArray>): void {
+    if (!Number.isInteger(count) || count < 1) throw new Error(`SWA count ${count} is not >= 1`);
+    for (const [name, v] of this.params.vars) {
+      const a = average.get(name);
+      if (!a) throw new Error(`its SWA average lacks '${name}'`);
+      if (a.shape.join('x') !== v.shape.join('x')) {
+        throw new Error(
+          `its SWA average of '${name}' has shape [${a.shape}], the model [${v.shape}]`,
+        );
+      }
+    }
+    if (average.size !== this.params.vars.size) {
+      throw new Error(
+        `its SWA average has ${average.size} tensors, the model ${this.params.vars.size}`,
+      );
+    }
+    this.dispose();
+    tf.tidy(() => {
+      for (const [name, a] of average) {
+        this.avg.set(name, tf.variable(tf.tensor(a.data, a.shape, 'float32'), false));
+      }
+    });
+    this.n = count;
   }
 
   /** Runs `fn` with θ̄ in the model's variables, then puts θ back (no-op before any update). */

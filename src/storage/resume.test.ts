@@ -119,13 +119,78 @@ describe('resume points', () => {
   });
 
   it('refuses a malformed or newer record with its reason', () => {
-    const good = { ...point('x', 3, 1), schema: RESUME_SCHEMA, createdAt: 1, bytes: 0 };
+    const good = {
+      ...point('x', 3, 1),
+      schema: RESUME_SCHEMA,
+      createdAt: 1,
+      bytes: 0,
+      method: null,
+      swa: null,
+    };
     expect(readResumeRecord(good).step).toBe(3);
     const short = { ...good, optimizer: { ...good.optimizer, v: new ArrayBuffer(4) } };
     expect(() => readResumeRecord(short)).toThrow(/moments differ in size/);
     expect(() => readResumeRecord({ ...good, schema: RESUME_SCHEMA + 1 })).toThrow(
       /newer than this app reads/,
     );
+    const badTensor = { shape: [3], dtype: 'float32', data: new ArrayBuffer(8) };
+    expect(() =>
+      readResumeRecord({ ...good, method: { tensors: { g: badTensor }, numbers: {} } }),
+    ).toThrow(/method.tensors.g: data holds a different number of bytes/);
+    expect(() => readResumeRecord({ ...good, swa: { count: 0, weights: weights(1) } })).toThrow(
+      /swa.count/,
+    );
+    const { method: _m, swa: _s, ...withoutState } = good;
+    expect(() => readResumeRecord(withoutState)).toThrow(/malformed resume point: method/);
+  });
+
+  it("method state and SWA's average round-trip, counted in the point's bytes", async () => {
+    await storage.createRun(defaultRunConfig(), { id: 'm' });
+    const gen = new Map([['generator.w', { shape: [3], data: new Float32Array([1, 2, 3]) }]]);
+    await storage.saveResumePoint({
+      ...point('m', 10, 1),
+      method: { tensors: weightsFromArrays(gen), numbers: { generatorStep: 4 } },
+      swa: { count: 2, weights: weights(5) },
+    });
+    const r = (await storage.loadResumePoint('m'))!;
+    expect([...new Float32Array(r.method!.tensors['generator.w']!.data)]).toEqual([1, 2, 3]);
+    expect(r.method!.numbers).toEqual({ generatorStep: 4 });
+    expect(r.swa!.count).toBe(2);
+    expect([...new Float32Array(r.swa!.weights['encoder.w']!.data)]).toEqual([5, 10, 15, 20]);
+    // weights 24 B + moments 48 B + generator 12 B + θ̄ 24 B
+    expect(r.bytes).toBe(108);
+  });
+
+  it('a schema-1 record (written before method state existed) loads with method and swa null', async () => {
+    await storage.createRun(defaultRunConfig(), { id: 'v1' });
+    const {
+      method: _m,
+      swa: _s,
+      ...v1
+    } = {
+      ...point('v1', 7, 1),
+      schema: 1,
+      createdAt: 5,
+      bytes: 72,
+    };
+    const raw = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(dbName);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    await new Promise<void>((resolve, reject) => {
+      const tx = raw.transaction('resume', 'readwrite');
+      tx.objectStore('resume').put(v1);
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+    raw.close();
+    const r = (await storage.loadResumePoint('v1'))!;
+    expect(r.schema).toBe(RESUME_SCHEMA);
+    expect(r.step).toBe(7);
+    expect(r.method).toBeNull();
+    expect(r.swa).toBeNull();
+    expect([...new Float32Array(r.weights['encoder.w']!.data)]).toEqual([1, 2, 3, 4]);
   });
 
   it('rewindRun drops metrics and student checkpoints after the step, in one go', async () => {

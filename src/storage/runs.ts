@@ -75,10 +75,17 @@ export interface SaveCheckpointInput {
   task?: TaskSpec | null;
 }
 
-/** A resume point to save (`schema`, `bytes` and, by default, `createdAt` are filled in). */
-export type SaveResumeInput = Omit<ResumeRecord, 'schema' | 'bytes' | 'createdAt'> & {
-  createdAt?: number;
-};
+/**
+ * A resume point to save (`schema`, `bytes` and, by default, `createdAt` are filled in; `method`
+ * and `swa` default to null).
+ */
+export type SaveResumeInput = Omit<
+  ResumeRecord,
+  'schema' | 'bytes' | 'createdAt' | 'method' | 'swa'
+> &
+  Partial<Pick<ResumeRecord, 'method' | 'swa'>> & {
+    createdAt?: number;
+  };
 
 /** What `rewindRun` leaves: the run record and the metrics it kept (steps up to the rewind). */
 export interface RewoundRun {
@@ -549,7 +556,9 @@ export class RunStorage {
       tensorBytes(input.weights) +
       (input.bestWeights ? tensorBytes(input.bestWeights) : 0) +
       o.m.byteLength +
-      o.v.byteLength;
+      o.v.byteLength +
+      (input.method ? tensorBytes(input.method.tensors) : 0) +
+      (input.swa ? tensorBytes(input.swa.weights) : 0);
     const record: ResumeRecord = {
       schema: RESUME_SCHEMA,
       runId: input.runId,
@@ -559,6 +568,8 @@ export class RunStorage {
       optimizer: o,
       best: input.best,
       bestWeights: input.bestWeights,
+      method: input.method ?? null,
+      swa: input.swa ?? null,
       bytes,
     };
     const what = `the resume point of run '${input.runId}' at step ${input.step} (${bytes} bytes)`;

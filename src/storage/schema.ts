@@ -21,8 +21,12 @@ export const DB_VERSION = 2;
 export const CKPT_SCHEMA = 2;
 /** Version of run records. */
 export const RUN_SCHEMA = 1;
-/** Version of resume-point records. */
-export const RESUME_SCHEMA = 1;
+/**
+ * Version of resume-point records. 2 added `method` and `swa` (training state beyond the trainable
+ * variables); a schema-1 record reads back with both null, which is exact: schema 1 was only
+ * written for runs without such state.
+ */
+export const RESUME_SCHEMA = 2;
 /** Train points per metrics chunk: appending rewrites one chunk of at most this many points. */
 export const CHUNK_POINTS = 512;
 
@@ -155,8 +159,21 @@ export interface ResumeRecord {
   best: EvalPoint | null;
   /** The student's weights at `best`; null when they are those of `weights` (best at `step`). */
   bestWeights: Record<string, StoredTensor> | null;
-  /** Bytes of tensor data (weights, optimizer moments, best weights). */
+  /**
+   * A KD method's own state beyond its trainable variables (MethodRuntime.saveState: a
+   * generator's weights and optimiser, footprint logits), or null for methods that keep none.
+   */
+  method: MethodStateRecord | null;
+  /** The SWA add-on's running average θ̄ and how many snapshots it holds; null before any. */
+  swa: { count: number; weights: Record<string, StoredTensor> } | null;
+  /** Bytes of tensor data (weights, optimizer moments, best weights, method state, θ̄). */
   bytes: number;
+}
+
+/** A method's state in a resume point: named float tensors and named counters. */
+export interface MethodStateRecord {
+  tensors: Record<string, StoredTensor>;
+  numbers: Record<string, number>;
 }
 
 // --- keys ------------------------------------------------------------------------------------
@@ -416,8 +433,8 @@ export function migrateCheckpoint(record: unknown, where = 'checkpoint'): Checkp
 
 // --- resume points ---
 
-const resumeRecordSchema = z.strictObject({
-  schema: z.literal(RESUME_SCHEMA),
+const resumeRecordV1 = z.strictObject({
+  schema: z.literal(1),
   runId: z.string().regex(RUN_ID),
   step: z.number().int().min(1),
   createdAt: finite,
@@ -437,7 +454,26 @@ const resumeRecordSchema = z.strictObject({
   bytes: z.number().int().min(0),
 });
 
-/** A stored resume point, checked; a newer schema is refused with its reason. */
+const resumeRecordV2 = resumeRecordV1.extend({
+  schema: z.literal(RESUME_SCHEMA),
+  method: z
+    .strictObject({
+      tensors: z.record(z.string(), storedTensor),
+      numbers: z.record(z.string(), z.number()),
+    })
+    .nullable(),
+  swa: z
+    .strictObject({
+      count: z.number().int().min(1),
+      weights: z.record(z.string(), storedTensor),
+    })
+    .nullable(),
+});
+
+/**
+ * A stored resume point, checked, as a current record (schema 1 gains `method` and `swa` null);
+ * a newer schema is refused with its reason.
+ */
 export function readResumeRecord(record: unknown, where = 'resume point'): ResumeRecord {
   const schema =
     typeof record === 'object' && record !== null && 'schema' in record ? record.schema : undefined;
@@ -446,7 +482,12 @@ export function readResumeRecord(record: unknown, where = 'resume point'): Resum
       `${where}: resume schema ${schema} is newer than this app reads (${RESUME_SCHEMA}): reload to update the app`,
     );
   }
-  const parsed = resumeRecordSchema.safeParse(record);
+  if (schema === 1) {
+    const v1 = resumeRecordV1.safeParse(record);
+    if (!v1.success) throw new Error(`${where}: malformed resume point: ${issues(v1.error)}`);
+    return { ...v1.data, schema: RESUME_SCHEMA, method: null, swa: null };
+  }
+  const parsed = resumeRecordV2.safeParse(record);
   if (!parsed.success) throw new Error(`${where}: malformed resume point: ${issues(parsed.error)}`);
   return parsed.data;
 }

@@ -341,10 +341,13 @@ describe('library', () => {
   it('says why an interrupted run cannot resume', async () => {
     const { storage, store, library, resumed } = await setup();
     await savedRun(storage, 'early', 'no point', 'running' as 'done');
-    const swa = defaultRunConfig();
-    swa.name = 'swa run';
-    swa.kd = { method: { kind: 'none' }, swa: { start: 0.5, every: 5, lrScale: 1 } };
-    await storage.createRun(swa, { id: 'swa', status: 'running' });
+    const outside = defaultRunConfig();
+    outside.name = 'outside teacher';
+    outside.kd = {
+      method: { kind: 'vanilla', temperature: 4, alpha: 0.5 },
+      teacher: { source: 'checkpoint', key: 'kd/other/step-10' },
+    };
+    await storage.createRun(outside, { id: 'outside', status: 'running' });
     const files = defaultRunConfig();
     files.name = 'files run';
     files.task = { source: 'file', task: 'sst2', files: ['train.tsv', 'dev.tsv'] };
@@ -358,13 +361,13 @@ describe('library', () => {
         best: null,
         bestWeights: null,
       });
-    await point('swa');
+    await point('outside');
     await point('files');
     await library.start();
     expect(await library.resume('early')).toBe(false);
     expect(store.getState().error).toMatch(/no resume point: start it again/);
-    expect(await library.resume('swa')).toBe(false);
-    expect(store.getState().error).toMatch(/SWA weight average is not saved/);
+    expect(await library.resume('outside')).toBe(false);
+    expect(store.getState().error).toMatch(/its teacher comes from outside the run/);
     expect(await library.resume('files')).toBe(false);
     expect(store.getState().error).toMatch(
       /cannot resume until the files train.tsv, dev.tsv is loaded again/,

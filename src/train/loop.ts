@@ -34,6 +34,7 @@ import {
   type Footprint,
   type KdSpec,
   type MethodRuntime,
+  type MethodState,
   type MlmSpec,
   type TeacherBundle,
 } from '../kd';
@@ -131,6 +132,10 @@ export interface ResumeState {
   /** The current stage's best evaluation so far, and its student weights (null: `weights`). */
   best: EvalPoint | null;
   bestWeights: Map<string, ParamArray> | null;
+  /** The method's state beyond its trainable variables (MethodRuntime.saveState), or null. */
+  method: MethodState | null;
+  /** The SWA add-on's running average θ̄ and its snapshot count; null before its first update. */
+  swa: { count: number; average: Map<string, ParamArray> } | null;
 }
 
 export interface TrainResult {
@@ -438,6 +443,7 @@ export async function runTraining(
           if (!bundle || !f) throw new Error(`The teacher has no footprint ${i}`);
           return cachedLogits(bundle, train, B, buckets, pad, f);
         },
+        resume: resumeFrom?.method ?? null,
       },
     );
     const covered = method.stages.reduce((n, st) => n + st.steps, 0);
@@ -462,20 +468,6 @@ export async function runTraining(
   const vars = [...trainable.values()];
   let optimizer = new AdamW(trainable, t, isNoDecay);
   let resumedBest: Map<string, tf.Tensor> | null = null;
-  if (resumeFrom) {
-    try {
-      restoreVars(trainable, resumeFrom.weights);
-      optimizer.setState(resumeFrom.optimizer);
-      if (resumeFrom.best) resumedBest = keptTensors(params.names(), resumeFrom);
-    } catch (e) {
-      optimizer.dispose();
-      kd.dispose();
-      student.dispose();
-      if (teacher && ownsTeacher) disposeTeacher(teacher);
-      throw new TrainingError(`The resume point does not fit this run: ${errorText(e)}`);
-    }
-  }
-  const C = data.spec.kind === 'regression' ? 1 : data.spec.numLabels;
   // SWA over the last stage: a constant learning rate from t_swa, θ̄ every c steps, evals on θ̄.
   const last = stages.length - 1;
   const swa = config.kd?.swa
@@ -484,6 +476,24 @@ export async function runTraining(
         avg: new WeightAverage(params),
       }
     : null;
+  if (resumeFrom) {
+    try {
+      restoreVars(trainable, resumeFrom.weights);
+      optimizer.setState(resumeFrom.optimizer);
+      checkMethodState(kd, resumeFrom);
+      if (swa) restoreAverage(swa, resumeFrom);
+      else if (resumeFrom.swa) throw new Error('it holds an SWA average, and this run has no SWA');
+      if (resumeFrom.best) resumedBest = keptTensors(params.names(), resumeFrom);
+    } catch (e) {
+      optimizer.dispose();
+      swa?.avg.dispose();
+      kd.dispose();
+      student.dispose();
+      if (teacher && ownsTeacher) disposeTeacher(teacher);
+      throw new TrainingError(`The resume point does not fit this run: ${errorText(e)}`);
+    }
+  }
+  const C = data.spec.kind === 'regression' ? 1 : data.spec.numLabels;
 
   const size = modelSize(student, config.tokenizer.maxLen, teacher?.model ?? null);
   hooks.prepared?.({
@@ -622,13 +632,23 @@ export async function runTraining(
       weights.set(name, { shape: v.shape.slice(), data: Float32Array.from(await v.data()) });
     }
     let bestWeights: Map<string, ParamArray> | null = null;
-    if (kept.best !== null && kept.best.step !== step && kept.weights !== null) {
+    // Under SWA the weights kept at an evaluation are θ̄'s, not the trained ones: always saved.
+    const averaged = swa !== null && swa.avg.count > 0;
+    if (kept.best !== null && (kept.best.step !== step || averaged) && kept.weights !== null) {
       bestWeights = new Map();
       for (const [name, w] of kept.weights) {
         bestWeights.set(name, { shape: w.shape.slice(), data: Float32Array.from(await w.data()) });
       }
     }
-    return { step, weights, optimizer: await optimizer.getState(), best: kept.best, bestWeights };
+    return {
+      step,
+      weights,
+      optimizer: await optimizer.getState(),
+      best: kept.best,
+      bestWeights,
+      method: kd.saveState ? await kd.saveState() : null,
+      swa: swa && swa.avg.count > 0 ? await swa.avg.getState() : null,
+    };
   };
 
   /** Enters stage k: maybe restore the previous stage's best, then a fresh best (and optimiser). */
@@ -816,6 +836,29 @@ function restoreVars(vars: Map<string, tf.Variable>, weights: Map<string, ParamA
       v.assign(tf.tensor(a.data, a.shape, 'float32'));
     }
   });
+}
+
+/** Whether a resume point carries method state exactly when the method keeps some. */
+function checkMethodState(kd: MethodRuntime, r: ResumeState): void {
+  if (kd.saveState && !r.method) throw new Error("it lacks the method's own state");
+  if (!kd.saveState && r.method) throw new Error('it holds method state this method does not keep');
+}
+
+/**
+ * Puts a resume point's SWA average back: it must hold as many snapshots as the plan takes up to
+ * the resume step (none before t_swa).
+ */
+function restoreAverage(
+  swa: { plan: { averagesAt(step: number): boolean }; avg: WeightAverage },
+  r: ResumeState,
+): void {
+  let expected = 0;
+  for (let s = 1; s <= r.step; s++) if (swa.plan.averagesAt(s)) expected++;
+  const count = r.swa?.count ?? 0;
+  if (count !== expected) {
+    throw new Error(`its SWA average holds ${count} snapshots, the run takes ${expected} by then`);
+  }
+  if (r.swa) swa.avg.setState(r.swa.count, r.swa.average);
 }
 
 /** The kept best weights of a resume point as tensors (its student weights when best = step). */

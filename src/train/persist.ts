@@ -54,6 +54,12 @@ export function storedResumePoint(runId: string, state: ResumeState): SaveResume
     },
     best: state.best,
     bestWeights: state.bestWeights ? weightsFromArrays(state.bestWeights) : null,
+    method: state.method
+      ? { tensors: weightsFromArrays(state.method.tensors), numbers: { ...state.method.numbers } }
+      : null,
+    swa: state.swa
+      ? { count: state.swa.count, weights: weightsFromArrays(state.swa.average) }
+      : null,
   };
 }
 
@@ -70,6 +76,10 @@ export function resumeStateOf(r: ResumeRecord): ResumeState {
     },
     best: r.best,
     bestWeights: r.bestWeights ? arraysFromWeights(r.bestWeights) : null,
+    method: r.method
+      ? { tensors: arraysFromWeights(r.method.tensors), numbers: { ...r.method.numbers } }
+      : null,
+    swa: r.swa ? { count: r.swa.count, average: arraysFromWeights(r.swa.weights) } : null,
   };
 }
 

@@ -249,13 +249,16 @@ describe('resumeRun through the worker handler', () => {
       const db = `resume-h-${++dbSeq}`;
       const storage = await RunStorage.open(db);
       await storage.createRun(config(40, 'early'), { id: 'early', status: 'interrupted' });
-      const swa = config(40, 'swa');
-      swa.kd = { method: { kind: 'none' }, swa: { start: 0.5, every: 5, lrScale: 1 } };
-      await storage.createRun(swa, { id: 'swa', status: 'interrupted' });
+      const outside = config(40, 'outside');
+      outside.kd = {
+        method: { kind: 'vanilla', temperature: 4, alpha: 0.5 },
+        teacher: { source: 'checkpoint', key: 'kd/other/step-10' },
+      };
+      await storage.createRun(outside, { id: 'outside', status: 'interrupted' });
       const h = handler(db);
       for (const [id, why] of [
         ['early', /has no resume point: it stopped before its first dev evaluation/],
-        ['swa', /SWA weight average is not saved/],
+        ['outside', /its teacher comes from outside the run/],
         ['nope', /no saved run 'nope'/],
       ] as const) {
         h.posted.length = 0;

@@ -7,7 +7,9 @@
 // corrected labels come from the teacher's logits, and small-loss); RW-KD (held-out split and meta
 // batches are functions of the seed); Glitter, the method and the add-on (the augmentation pool,
 // its MLM generator and the teacher's logits on it are rebuilt from the seed); KroneckerBERT's
-// two-stage KD on a factored student (projections and stages). Refused runs fail with the reason.
+// two-stage KD on a factored student (projections and stages); the SWA add-on (its average θ̄ and
+// count saved), alone and on Annealing-KD. Refused runs and points that do not fit fail with the
+// reason.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
@@ -83,6 +85,12 @@ async function checkResume(c: RunConfig, full: Outcome, k: number, kd = false): 
   const same = full.points.find((p) => p.step === k)!;
   expect(arrays(point.weights)).toEqual(arrays(same.weights));
   expect([...point.optimizer.m]).toEqual([...same.optimizer.m]);
+  expect(point.method && arrays(point.method.tensors)).toEqual(
+    same.method && arrays(same.method.tensors),
+  );
+  expect(point.method?.numbers).toEqual(same.method?.numbers);
+  expect(point.swa?.count).toEqual(same.swa?.count);
+  expect(point.swa && arrays(point.swa.average)).toEqual(same.swa && arrays(same.swa.average));
 
   const tensors = tf.memory().numTensors;
   const resumed = await run(c, { resumeFrom: point, kd });
@@ -218,14 +226,49 @@ describe('resume equivalence (wasm)', () => {
     await checkResume(c, full, 20, true);
   });
 
+  it('SWA add-on: its running average and count are in the resume point', async () => {
+    // Plain SWA fine-tuning: θ̄ from step 21 (start 0.5 of 40), every 3 steps, evaluations on θ̄.
+    const c = toyConfig(40);
+    c.kd = { method: { kind: 'none' }, swa: { start: 0.5, every: 3, lrScale: 2 } };
+    c.train.evalEvery = 10;
+    const full = await run(c);
+    expect(full.points.map((p) => p.swa?.count ?? 0)).toEqual([0, 0, 4]); // 21, 24, 27, 30
+    expect(full.result.evals.map((e) => e.stage)).toEqual([undefined, undefined, 'swa', 'swa']);
+    await checkResume(c, full, 20);
+    await checkResume(c, full, 30);
+  });
+
+  it('SWA on a two-stage method (Annealing-KD): averaging in the last stage', async () => {
+    const spec = { ...kdDefaults('annealing'), tauMax: 2, phase1Units: 2, phase2Units: 2 };
+    const c = toyConfig(40, {
+      method: spec,
+      teacher: { source: 'provided' },
+      swa: { start: 0.25, every: 2, lrScale: 1 },
+    });
+    c.train.evalEvery = 10; // stages 1..20, 21..40; θ̄ from step 26
+    const full = await run(c, { kd: true });
+    expect(full.points.map((p) => p.swa?.count ?? 0)).toEqual([0, 0, 3]);
+    await checkResume(c, full, 30, true);
+  });
+
   it('refuses a run whose state is not all saved, and a point that does not fit', async () => {
-    const swa = toyConfig(40);
-    swa.kd = { method: { kind: 'none' }, swa: { start: 0.5, every: 5, lrScale: 1 } };
     const c = toyConfig(40);
     c.train.evalEvery = 20;
     const full = await run(c);
     const point = full.points[0]!;
-    await expect(run(swa, { resumeFrom: point })).rejects.toThrow(/SWA weight average/);
+    // An SWA run whose point lacks the average it should hold by then, and the other way round.
+    const swa = toyConfig(40);
+    swa.kd = { method: { kind: 'none' }, swa: { start: 0.25, every: 5, lrScale: 1 } };
+    await expect(run(swa, { resumeFrom: point })).rejects.toThrow(
+      /SWA average holds 0 snapshots, the run takes 2 by then/,
+    );
+    const average = new Map([...point.weights].map(([n, a]) => [n, a]));
+    await expect(run(c, { resumeFrom: { ...point, swa: { count: 1, average } } })).rejects.toThrow(
+      /this run has no SWA/,
+    );
+    await expect(
+      run(c, { resumeFrom: { ...point, method: { tensors: new Map(), numbers: {} } } }),
+    ).rejects.toThrow(/holds method state this method does not keep/);
     const pro = toyConfig(40, { method: kdDefaults('pro-kd'), teacher: { source: 'provided' } });
     await expect(run(pro, { resumeFrom: point, kd: true })).rejects.toThrow(
       /KD method 'pro-kd' cannot resume/,
