@@ -4,13 +4,25 @@ import * as tf from '@tensorflow/tfjs';
 import { defaultRunConfig } from '../config/defaults';
 import type { ModelArch, RunConfig, TrainConfig } from '../config/run-config';
 import { WordPieceTokenizer } from '../data/tokenizer';
-import type { TaskData } from '../data/types';
+import type { TaskData, TaskSpec } from '../data/types';
 import type { Model, Params } from '../model';
 import { runTraining } from '../train/loop';
 import { makeRng } from '../util/rng';
 import { crossEntropy } from './losses';
 import type { MethodEnv, StepInfo, StepInputs } from './method';
 import { teacherBundle, type TeacherBundle } from './teacher';
+
+/** The toy tasks' spec: one sentence, labels bad (0) and good (1), scored by accuracy. */
+export const TOY_SPEC: TaskSpec = {
+  id: 'toy',
+  name: 'Toy',
+  kind: 'classification',
+  numLabels: 2,
+  labelNames: ['bad', 'good'],
+  pair: false,
+  metrics: ['accuracy'],
+  mainMetric: 'accuracy',
+};
 
 /** Label 1 iff "good" appears (anywhere) among filler words; 'bad' marks label 0. */
 export function toyTask(seed: number, n: number, nDev: number): TaskData {
@@ -24,16 +36,7 @@ export function toyTask(seed: number, n: number, nDev: number): TaskData {
       return { a: toks.join(' '), label: good ? 1 : 0 };
     });
   return {
-    spec: {
-      id: 'toy',
-      name: 'Toy',
-      kind: 'classification',
-      numLabels: 2,
-      labelNames: ['bad', 'good'],
-      pair: false,
-      metrics: ['accuracy'],
-      mainMetric: 'accuracy',
-    },
+    spec: { ...TOY_SPEC },
     train: make(n),
     dev: make(nDev),
     source: 'test',

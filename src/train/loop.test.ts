@@ -5,41 +5,13 @@ import { defaultRunConfig } from '../config/defaults';
 import type { RunConfig } from '../config/run-config';
 import type { TaskData } from '../data/types';
 import type { RunPhase } from '../protocol';
-import { makeRng } from '../util/rng';
 import { RunControl } from './control';
+import { toyTask } from '../kd/testing';
 import { runTraining, TrainingError } from './loop';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
 });
-
-/** A toy task: label 1 iff "good" appears (position varies), with filler words. */
-function toyTask(seed: number, n: number, nDev: number): TaskData {
-  const rng = makeRng(seed);
-  const words = ['the', 'movie', 'was', 'plot', 'acting', 'a', 'very', 'film', 'story', 'and'];
-  const make = (count: number) =>
-    Array.from({ length: count }, () => {
-      const good = rng.next() < 0.5;
-      const toks = Array.from({ length: 3 + rng.int(5) }, () => words[rng.int(words.length)]!);
-      toks.splice(rng.int(toks.length + 1), 0, good ? 'good' : 'bad');
-      return { a: toks.join(' '), label: good ? 1 : 0 };
-    });
-  return {
-    spec: {
-      id: 'toy',
-      name: 'Toy',
-      kind: 'classification',
-      numLabels: 2,
-      labelNames: ['bad', 'good'],
-      pair: false,
-      metrics: ['accuracy'],
-      mainMetric: 'accuracy',
-    },
-    train: make(n),
-    dev: make(nDev),
-    source: 'test',
-  };
-}
 
 function toyConfig(overrides: (c: RunConfig) => void = () => {}): RunConfig {
   const c = defaultRunConfig();

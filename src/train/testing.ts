@@ -4,6 +4,7 @@
 import { defaultRunConfig } from '../config/defaults';
 import type { RunConfig, TrainConfig } from '../config/run-config';
 import type { TaskData, TaskSpec } from '../data/types';
+import { TOY_SPEC } from '../kd/testing';
 import { PROTOCOL_VERSION, type FromWorker, type TeacherFileBytes } from '../protocol';
 import { RunStorage } from '../storage';
 import { makeRng } from '../util/rng';
@@ -26,17 +27,7 @@ export function filmTask(
       return { a: `${the} film was ${good ? 'good' : 'bad'} really`, label: good ? 1 : 0 };
     });
   return {
-    spec: {
-      id: 'toy',
-      name: 'Toy',
-      kind: 'classification',
-      numLabels: 2,
-      labelNames: ['bad', 'good'],
-      pair: false,
-      metrics: ['accuracy'],
-      mainMetric: 'accuracy',
-      ...o.spec,
-    },
+    spec: { ...TOY_SPEC, ...o.spec },
     train: make(64),
     dev: make(16),
     source: 'test',
