@@ -21,6 +21,7 @@ export const RESUMABLE_METHODS: readonly string[] = [
   'rw-kd',
   'glitter',
   'kronecker',
+  'combined',
 ];
 
 /**

@@ -226,6 +226,43 @@ describe('resume equivalence (wasm)', () => {
     await checkResume(c, full, 20, true);
   });
 
+  it("Combined-KD: the generator's weights, optimiser and step count are in the resume point", async () => {
+    const spec = {
+      ...kdDefaults('combined'),
+      tauMax: 2,
+      phase1Units: 2,
+      phase2Units: 1,
+      generatorSteps: 2,
+      studentSteps: 3,
+      generatorLr: 1e-3, // large enough that the generator moves visibly in a few steps
+      generator: {
+        model: { ...TOY_STUDENT },
+        mlm: { steps: 8, lr: 5e-3, batchSize: 16, maskProb: 0.15 },
+      },
+    };
+    const c = toyConfig(30, { method: spec, teacher: { source: 'provided' } });
+    c.train.evalEvery = 5; // phase 1 (cycles of 2 generator + 3 student steps) 1..20, phase 2 21..30
+    const full = await run(c, { kd: true });
+    const at = (k: number) => full.points.find((p) => p.step === k)!.method!;
+    expect(at(10).numbers).toEqual({ optimizerStep: 4, generatorStep: 4 });
+    expect(arrays(at(10).tensors)).not.toEqual(arrays(at(5).tensors)); // the generator trained
+    await checkResume(c, full, 10, true); // mid phase 1, after a student step
+    await checkResume(c, full, 20, true); // at the phase boundary
+    // A point without the generator's state, or with part of it, does not resume.
+    const point = full.points.find((p) => p.step === 10)!;
+    await expect(run(c, { resumeFrom: { ...point, method: null }, kd: true })).rejects.toThrow(
+      /does not fit this run: it lacks the method's own state/,
+    );
+    const tensors = new Map(point.method!.tensors);
+    tensors.delete('optimizer.v');
+    const partial = { ...point, method: { ...point.method!, tensors } };
+    const before = tf.memory().numTensors;
+    await expect(run(c, { resumeFrom: partial, kd: true })).rejects.toThrow(
+      /Combined-KD: the resume point's method state lacks 'optimizer.v'/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('SWA add-on: its running average and count are in the resume point', async () => {
     // Plain SWA fine-tuning: θ̄ from step 21 (start 0.5 of 40), every 3 steps, evaluations on θ̄.
     const c = toyConfig(40);

@@ -44,7 +44,14 @@ import {
   isGeneratorStep,
   unitOf,
 } from '../../config/kd-schedules';
-import { requireClassification, requireTeacherLogits } from './common';
+import {
+  readVars,
+  requireClassification,
+  requireTeacherLogits,
+  stateArray,
+  stateCount,
+  writeVars,
+} from './common';
 
 const WORD = 'bert.embeddings.word_embeddings.weight';
 
@@ -164,17 +171,23 @@ export const combined: MethodImpl<CombinedSpec> = async (spec, env) => {
     padTokenId: sc.padTokenId,
   });
   const gen = initMlmParams(gc, hash32(env.seed, 0x6e6e));
+  // Resuming: the generator as it was at the resume point (trained past its pre-training).
+  const resumed = env.resume ?? null;
   try {
-    await mlmPretrain({
-      params: gen,
-      config: gc,
-      split: env.train,
-      buckets: env.buckets,
-      special: env.specialIds,
-      spec: spec.generator.mlm,
-      seed: hash32(env.seed, 0x6d6c),
-      embeddingGrad: env.embeddingGrad,
-    });
+    if (resumed) {
+      writeVars(gen.vars, 'generator.', resumed, 'Combined-KD');
+    } else {
+      await mlmPretrain({
+        params: gen,
+        config: gc,
+        split: env.train,
+        buckets: env.buckets,
+        special: env.specialIds,
+        spec: spec.generator.mlm,
+        seed: hash32(env.seed, 0x6d6c),
+        embeddingGrad: env.embeddingGrad,
+      });
+    }
   } catch (e) {
     gen.dispose();
     throw e;
@@ -185,6 +198,23 @@ export const combined: MethodImpl<CombinedSpec> = async (spec, env) => {
     { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, clipNorm: spec.generatorClip },
     isNoDecay,
   );
+  let genStep = 0;
+  if (resumed) {
+    try {
+      const P = genOpt.names.reduce((n, name) => n + gen.vars.get(name)!.size, 0);
+      genOpt.setState({
+        step: stateCount(resumed, 'optimizerStep', 'Combined-KD'),
+        names: genOpt.names,
+        m: stateArray(resumed, 'optimizer.m', 'Combined-KD', [P]).data,
+        v: stateArray(resumed, 'optimizer.v', 'Combined-KD', [P]).data,
+      });
+      genStep = stateCount(resumed, 'generatorStep', 'Combined-KD');
+    } catch (e) {
+      genOpt.dispose();
+      gen.dispose();
+      throw e;
+    }
+  }
   let genCount = 0;
   for (let s = 1; s <= stages[0]!.steps; s++) if (isGeneratorStep(s, G, S)) genCount++;
   const genLr = buildSchedule({
@@ -193,7 +223,6 @@ export const combined: MethodImpl<CombinedSpec> = async (spec, env) => {
     warmup: 0,
     total: genCount,
   });
-  let genStep = 0;
   const student = env.student;
   const mask = (b: BatchArrays, step: number) =>
     maskTokens(
@@ -285,6 +314,14 @@ export const combined: MethodImpl<CombinedSpec> = async (spec, env) => {
       // ½·[MSE(z_S(x̃), Φ·z_T(x̃)) + MSE(z_S(x), Φ·z_T(x))] (RoBERTa script).
       const total = tf.mul(tf.add(aug, clean), 0.5) as tf.Scalar;
       return { total, terms: { aug, clean, phi: tf.scalar(phi) } };
+    },
+    // The generator trains on its own steps: its weights, optimiser and step count are state.
+    saveState: async () => {
+      const tensors = await readVars(gen.vars, 'generator.');
+      const o = await genOpt.getState();
+      tensors.set('optimizer.m', { shape: [o.m.length], data: o.m });
+      tensors.set('optimizer.v', { shape: [o.v.length], data: o.v });
+      return { tensors, numbers: { optimizerStep: o.step, generatorStep: genStep } };
     },
     dispose: () => {
       genOpt.dispose();

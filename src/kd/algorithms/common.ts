@@ -1,8 +1,9 @@
 // Checks and small helpers shared by the method modules: what a method requires of the task and
-// the teacher, with errors that say which method needs what.
+// the teacher, with errors that say which method needs what, and reading a resume point's state.
 import * as tf from '@tensorflow/tfjs';
 import type { TaskSpec } from '../../data/types';
-import type { MethodEnv } from '../method';
+import type { ParamArray } from '../../model';
+import type { MethodEnv, MethodState } from '../method';
 
 /** Throws unless the task is a classification (KL and soft targets need class probabilities). */
 export function requireClassification(task: TaskSpec, method: string): void {
@@ -33,4 +34,61 @@ export function kdVariable<R extends tf.Rank>(name: string, init: tf.Tensor<R>):
   const v = tf.variable(init, true, `${name}#kd${counter}`);
   init.dispose();
   return v;
+}
+
+/**
+ * Array `name` of a method's saved state (MethodEnv.resume), checked against `shape` when given.
+ * Throws a message naming the method when it is missing or has another shape.
+ */
+export function stateArray(
+  state: MethodState,
+  name: string,
+  method: string,
+  shape?: readonly number[],
+): ParamArray {
+  const a = state.tensors.get(name);
+  if (!a) throw new Error(`${method}: the resume point's method state lacks '${name}'`);
+  if (shape && a.shape.join('x') !== shape.join('x')) {
+    throw new Error(
+      `${method}: the resume point's '${name}' has shape [${a.shape}], the run needs [${shape}]`,
+    );
+  }
+  return a;
+}
+
+/** Counter `name` of a method's saved state (a non-negative integer), or a message naming the method. */
+export function stateCount(state: MethodState, name: string, method: string): number {
+  const n = state.numbers[name];
+  if (n === undefined || !Number.isInteger(n) || n < 0) {
+    throw new Error(`${method}: the resume point's method state has no count '${name}'`);
+  }
+  return n;
+}
+
+/** Variables read back as named arrays (a method's state for a resume point), names prefixed. */
+export async function readVars(
+  vars: Map<string, tf.Variable>,
+  prefix: string,
+): Promise<Map<string, ParamArray>> {
+  const out = new Map<string, ParamArray>();
+  for (const [name, v] of vars) {
+    out.set(`${prefix}${name}`, {
+      shape: v.shape.slice(),
+      data: Float32Array.from(await v.data()),
+    });
+  }
+  return out;
+}
+
+/** Writes saved arrays `${prefix}${name}` into `vars` (each must be there, same shape). */
+export function writeVars(
+  vars: Map<string, tf.Variable>,
+  prefix: string,
+  state: MethodState,
+  method: string,
+): void {
+  const arrays = [...vars].map(
+    ([name, v]) => [v, stateArray(state, `${prefix}${name}`, method, v.shape)] as const,
+  );
+  tf.tidy(() => arrays.forEach(([v, a]) => v.assign(tf.tensor(a.data, a.shape, 'float32'))));
 }
