@@ -67,6 +67,12 @@ function easyRows(shift: number, limit: number): string {
   return `${rows.slice(0, limit + 1).join('\n')}\n`;
 }
 
+/** The words of `easyTaskFiles()` (each once, lower case): a WordPiece vocabulary covers it. */
+export function easyTaskWords(): string[] {
+  const words = [...EASY_SUBJECTS.flatMap((s) => s.split(' ')), 'was', '.'];
+  return [...new Set([...words, ...EASY_POSITIVE, ...EASY_NEGATIVE])];
+}
+
 /**
  * A task a one-layer, width-32 encoder learns within ~40 steps ("<subject> was <adjective> .",
  * the adjective decides): 128 train rows and 32 dev rows in the own-data TSV layout. The embedded

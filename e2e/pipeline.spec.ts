@@ -82,7 +82,7 @@ test('data, teacher, two students under two methods from the saved teacher, comp
   // Student 1: vanilla KD from the saved checkpoint (keyboard: focus the select, pick by arrows).
   await app.configure({ ...TINY, steps: 12, evalEvery: 12, seed: 2 });
   await methods.getByLabel('KD method').selectOption({ label: 'Vanilla KD' });
-  // The Hugging Face fields validate in place (a run with one is tested in Node: no network here).
+  // The Hugging Face fields validate in place (a run with one: e2e/hf-teacher.spec.ts).
   await source.selectOption({ label: 'Hugging Face BERT' });
   const hfModel = teacherPanel.getByLabel('Model id or URL');
   await expect(app.byTestId('error.teacher.hf')).toContainText('give a Hugging Face model id');
