@@ -3,12 +3,16 @@
 // trainable variables (projections), AdamW's state, the step and the stage's best so far, and the
 // state a method or add-on keeps beyond them (MethodRuntime.saveState, SWA's average); the data
 // order is a function of (seed, epoch) and dropout of (seed, step), so that is the whole state of
-// the methods below. A method or add-on with state beyond it is refused with the reason, never
-// resumed wrong. Each method allowed here is covered by the resume-equivalence tests
+// the methods below. A method, add-on or teacher whose state is not in it is refused with the
+// reason, never resumed wrong. Each method allowed here is covered by the resume-equivalence tests
 // (src/train/resume.test.ts): the resumed losses and final weights equal the uninterrupted run's.
 import type { RunConfig } from './run-config';
 
-/** KD methods whose whole state is weights, extra variables and the optimiser (tested). */
+/**
+ * KD methods that resume exactly, each covered by an equivalence test: their state is the
+ * weights, extra variables, optimiser and what `MethodRuntime.saveState` returns (a kind added
+ * later is refused until it is listed here with its test).
+ */
 export const RESUMABLE_METHODS: readonly string[] = [
   'none',
   'vanilla',
@@ -22,6 +26,7 @@ export const RESUMABLE_METHODS: readonly string[] = [
   'glitter',
   'kronecker',
   'combined',
+  'pro-kd',
 ];
 
 /**

@@ -8,8 +8,10 @@
 // batches are functions of the seed); Glitter, the method and the add-on (the augmentation pool,
 // its MLM generator and the teacher's logits on it are rebuilt from the seed); KroneckerBERT's
 // two-stage KD on a factored student (projections and stages); the SWA add-on (its average θ̄ and
-// count saved), alone and on Annealing-KD. Refused runs and points that do not fit fail with the
-// reason.
+// count saved), alone and on Annealing-KD; Combined-KD (its generator's weights, optimiser and
+// step count saved) and Pro-KD (the followed footprints' cached logits saved, resumed with a
+// teacher that has no footprints, as one reloaded from its checkpoint). Points that do not fit
+// fail with the reason.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
@@ -49,7 +51,7 @@ interface Outcome {
 
 async function run(
   c: RunConfig,
-  o: { resumeFrom?: ResumeState; stopAt?: number; kd?: boolean } = {},
+  o: { resumeFrom?: ResumeState; stopAt?: number; kd?: boolean | TeacherBundle } = {},
 ): Promise<Outcome> {
   const control = new RunControl();
   const points: ResumeState[] = [];
@@ -57,7 +59,7 @@ async function run(
     backend: 'wasm',
     control,
     keepFinal: true,
-    ...(o.kd ? { teacher } : {}),
+    ...(o.kd ? { teacher: o.kd === true ? teacher : o.kd } : {}),
     ...(o.resumeFrom ? { resumeFrom: o.resumeFrom } : {}),
     onResumePoint: (s) => {
       points.push(s);
@@ -74,8 +76,17 @@ async function run(
   };
 }
 
-/** Stops a run at `k`, resumes it from its point at `k`, and checks it against `full`. */
-async function checkResume(c: RunConfig, full: Outcome, k: number, kd = false): Promise<void> {
+/**
+ * Stops a run at `k`, resumes it from its point at `k`, and checks it against `full`. `kd`: the
+ * teacher (true: the shared one), `resumeKd` the one the resumed run gets (default the same).
+ */
+async function checkResume(
+  c: RunConfig,
+  full: Outcome,
+  k: number,
+  kd: boolean | TeacherBundle = false,
+  resumeKd = kd,
+): Promise<void> {
   const cut = await run(c, { stopAt: k, kd });
   expect(cut.result.stopped).toBe(true);
   expect(cut.result.finalStep).toBe(k);
@@ -93,7 +104,7 @@ async function checkResume(c: RunConfig, full: Outcome, k: number, kd = false): 
   expect(point.swa && arrays(point.swa.average)).toEqual(same.swa && arrays(same.swa.average));
 
   const tensors = tf.memory().numTensors;
-  const resumed = await run(c, { resumeFrom: point, kd });
+  const resumed = await run(c, { resumeFrom: point, kd: resumeKd });
   expect(tf.memory().numTensors).toBe(tensors);
   const after = full.result.train.filter((p) => p.step > k);
   expect(resumed.result.train.map((p) => p.step)[0]).toBe(k + 1);
@@ -263,6 +274,38 @@ describe('resume equivalence (wasm)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("Pro-KD: the followed footprints' logits are in the resume point (a reloaded teacher has none)", async () => {
+    const tc = toyConfig(40);
+    tc.model = { ...TOY_TEACHER };
+    const r = await runTraining(tc, data, {
+      backend: 'wasm',
+      footprints: { every: 10, store: 'cpu' },
+    });
+    const trained = teacherBundle(r.model, r.footprints);
+    try {
+      expect(trained.footprints.length).toBe(4);
+      // On resume the teacher comes from its checkpoint: the same weights, no footprints.
+      const reloaded: TeacherBundle = { ...trained, footprints: [], cache: new Map() };
+      const spec = { ...kdDefaults('pro-kd'), checkpoints: 3, finalShare: 0.25 };
+      const c = toyConfig(40, { method: spec, teacher: { source: 'provided' } });
+      c.train.evalEvery = 10; // the 2nd and 4th footprints (steps 20, 40), then the final teacher
+      const full = await run(c, { kd: trained });
+      expect(full.points[0]!.method!.numbers).toEqual({ footprints: 2 });
+      expect(new Set(full.result.train.map((p) => p.terms!['footprint']))).toEqual(
+        new Set([0, 1, 2]),
+      );
+      await checkResume(c, full, 10, trained, reloaded);
+      await checkResume(c, full, 30, trained, reloaded);
+      // Without its point's state the reloaded teacher would give Pro-KD no footprints at all.
+      const point = full.points.find((p) => p.step === 10)!;
+      await expect(
+        run(c, { resumeFrom: { ...point, method: null }, kd: reloaded }),
+      ).rejects.toThrow(/lacks the method's own state/);
+    } finally {
+      disposeTeacher(trained);
+    }
+  });
+
   it('SWA add-on: its running average and count are in the resume point', async () => {
     // Plain SWA fine-tuning: θ̄ from step 21 (start 0.5 of 40), every 3 steps, evaluations on θ̄.
     const c = toyConfig(40);
@@ -288,7 +331,7 @@ describe('resume equivalence (wasm)', () => {
     await checkResume(c, full, 30, true);
   });
 
-  it('refuses a run whose state is not all saved, and a point that does not fit', async () => {
+  it('refuses a point that does not fit the run, with the reason and without leaks', async () => {
     const c = toyConfig(40);
     c.train.evalEvery = 20;
     const full = await run(c);
@@ -306,10 +349,6 @@ describe('resume equivalence (wasm)', () => {
     await expect(
       run(c, { resumeFrom: { ...point, method: { tensors: new Map(), numbers: {} } } }),
     ).rejects.toThrow(/holds method state this method does not keep/);
-    const pro = toyConfig(40, { method: kdDefaults('pro-kd'), teacher: { source: 'provided' } });
-    await expect(run(pro, { resumeFrom: point, kd: true })).rejects.toThrow(
-      /KD method 'pro-kd' cannot resume/,
-    );
     const tensors = tf.memory().numTensors;
     const wrong = { ...point, weights: new Map([...point.weights].slice(1)) };
     const err = await run(c, { resumeFrom: wrong }).catch((e: unknown) => e);

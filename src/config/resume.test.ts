@@ -1,0 +1,60 @@
+// Which runs may resume (resumeRefusal): every KD method and both add-ons with a single teacher
+// trained in the run; a teacher from outside the run, an ensemble or an MLM-pretrained teacher is
+// refused with its reason, and so is an add-on this version does not know.
+import { describe, expect, it } from 'vitest';
+import { defaultRunConfig } from './defaults';
+import { glitterAddonDefaults, KD_DEFAULTS, kdDefaults, type KdKind } from './kd-methods';
+import { RESUMABLE_METHODS, resumeRefusal, stateResumeRefusal } from './resume';
+import type { RunConfig } from './run-config';
+
+function kdRun(kind: KdKind, teacher?: NonNullable<RunConfig['kd']>['teacher']): RunConfig {
+  const c = defaultRunConfig();
+  c.kd = {
+    method: kdDefaults(kind),
+    teacher: teacher ?? {
+      source: 'train',
+      model: { ...c.model },
+      train: { ...c.train },
+      footprintEvery: 100,
+    },
+  };
+  return c;
+}
+
+describe('resumeRefusal', () => {
+  it('every KD method resumes with a teacher trained in the run, with SWA and Glitter on top', () => {
+    const kinds = Object.keys(KD_DEFAULTS) as KdKind[];
+    expect([...RESUMABLE_METHODS].sort()).toEqual([...kinds].sort());
+    for (const kind of kinds) {
+      const c = kdRun(kind);
+      expect(resumeRefusal(c)).toBeNull();
+      c.kd!.swa = { start: 0.5, every: 10, lrScale: 0.5 };
+      if (kind !== 'glitter') c.kd!.glitter = glitterAddonDefaults();
+      expect(resumeRefusal(c)).toBeNull();
+    }
+    expect(resumeRefusal(defaultRunConfig())).toBeNull();
+  });
+
+  it('refuses a teacher whose state is not saved with the run, saying why', () => {
+    expect(resumeRefusal(kdRun('vanilla', { source: 'checkpoint', key: 'kd/a/step-1' }))).toMatch(
+      /teacher comes from outside the run \(source 'checkpoint'\)/,
+    );
+    const ensemble = kdRun('vanilla');
+    if (ensemble.kd!.teacher!.source === 'train') ensemble.kd!.teacher!.ensemble = 3;
+    expect(resumeRefusal(ensemble)).toMatch(/teacher is an ensemble/);
+    const mlm = kdRun('vanilla');
+    if (mlm.kd!.teacher!.source === 'train') {
+      mlm.kd!.teacher!.mlm = { steps: 10, lr: 1e-3, batchSize: 8, maskProb: 0.15 };
+    }
+    expect(resumeRefusal(mlm)).toMatch(/MLM head is not saved/);
+    // The training state alone is fine: the loop is handed the teacher.
+    expect(stateResumeRefusal(mlm)).toBeNull();
+  });
+
+  it('refuses a KD add-on it does not know (its state could not be in the resume point)', () => {
+    const c = kdRun('vanilla');
+    // A record from a newer app, say, with an add-on this version has no state for.
+    Object.assign(c.kd!, { mixup: { alpha: 0.2 } });
+    expect(stateResumeRefusal(c)).toMatch(/the add-on kd.mixup keeps state that is not saved/);
+  });
+});
