@@ -2,9 +2,10 @@
 // left paused after a resume point landed, the page marking it interrupted) resumes in a fresh
 // handler on a resumeRun message; the stored curve then equals an uninterrupted run's step for
 // step, the run ends 'done' without a resume point, and the page gets the stored history first.
-// The same with vanilla KD whose teacher was trained in the run (reloaded from its checkpoint).
-// Refusals: the run this worker trains, a finished run, a run without a resume point, an SWA run,
-// other data; a refused resume changes nothing stored.
+// The same with vanilla KD whose teacher was trained in the run (reloaded from its checkpoint), and
+// with Pro-KD + SWA (method state and θ̄ stored and read back; the reloaded teacher has no
+// footprints). Refusals: the run this worker trains, a finished run, a run without a resume point,
+// a teacher from outside the run, other data; a refused resume changes nothing stored.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { beforeAll } from 'vitest';
@@ -238,6 +239,49 @@ describe('resumeRun through the worker handler', () => {
       expect(prepared?.type === 'prepared' && prepared.info.teacher?.dev).toEqual(
         (await storage.latestCheckpoint('full', 'teacher'))!.metricsSummary.dev,
       );
+      storage.close();
+    },
+    SLOW,
+  );
+
+  it(
+    "Pro-KD with SWA, teacher trained in the run: the footprints' logits and θ̄ go through storage",
+    async () => {
+      const db = `resume-h-${++dbSeq}`;
+      const c = config(200, 'pro-kd resume');
+      c.kd = {
+        method: { ...kdDefaults('pro-kd'), checkpoints: 3 },
+        teacher: {
+          source: 'train',
+          model: { ...c.model, layers: 2 },
+          train: { ...c.train, steps: 20, evalEvery: 10 },
+          footprintEvery: 5, // 4 footprints; the student follows the 2nd and the 4th
+        },
+        swa: { start: 0.05, every: 2, lrScale: 1 }, // θ̄ from step 10, so the first point has one
+      };
+      await trainFull(db, 'full', c);
+      const k = await trainCut(db, 'cut', c);
+      const storage = await RunStorage.open(db);
+      const point = (await storage.loadResumePoint('cut'))!;
+      expect(point.method!.numbers).toEqual({ footprints: 2 });
+      expect(Object.keys(point.method!.tensors)).toEqual(['footprint.0', 'footprint.1']);
+      expect(point.swa!.count).toBeGreaterThan(0);
+      const h = handler(db);
+      await h.handle(resume('cut'));
+      await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
+      await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
+      const full = await storage.readMetrics('full');
+      const cut = await storage.readMetrics('cut');
+      expect(cut.train.filter((p) => p.step > k).length).toBe(200 - k);
+      expect(new Set(cut.train.map((p) => p.terms!['footprint']))).toEqual(new Set([0, 1, 2]));
+      expect(cut.train).toEqual(full.train);
+      expect(cut.evals).toEqual(full.evals);
+      const run = (await storage.getRun('cut'))!;
+      expect(run.status).toBe('done');
+      const last = run.checkpoints[run.checkpoints.length - 1]!;
+      const a = await storage.loadCheckpoint(last.key);
+      const b = await storage.loadCheckpoint(last.key.replace('/cut/', '/full/'));
+      expect(a!.weights).toEqual(b!.weights);
       storage.close();
     },
     SLOW,
