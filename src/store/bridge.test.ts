@@ -12,17 +12,9 @@ import {
 } from '../protocol';
 import { isFromWorker, routeMessage, WorkerBridge } from './bridge';
 import { createAppStore, initialAppState, type AppStore } from './index';
-import { FakeWorker, negPosSpec } from './testing';
+import { FakeWorker, tinyTask } from './testing';
 
-const task: TaskData = {
-  spec: negPosSpec('t', 'T'),
-  train: [
-    { a: 'good', label: 1 },
-    { a: 'bad', label: 0 },
-  ],
-  dev: [{ a: 'fine', label: 1 }],
-  source: 'test',
-};
+const task: TaskData = tinyTask();
 
 const PREPARED: RunPrepared = {
   params: 1000,

@@ -24,18 +24,10 @@ import { createTaskRegistry } from './task-registry';
 import { summariseTask } from './slices/task';
 import { runStarted } from './slices/run';
 import type { TaskRef } from '../config/run-config';
+import { negPosSpec } from './testing';
 
 const task: TaskData = {
-  spec: {
-    id: 'toy',
-    name: 'Toy',
-    kind: 'classification',
-    numLabels: 2,
-    labelNames: ['neg', 'pos'],
-    pair: false,
-    metrics: ['accuracy'],
-    mainMetric: 'accuracy',
-  },
+  spec: negPosSpec('toy', 'Toy'),
   train: [{ a: 'fine', label: 1 }],
   dev: [
     { a: 'good', label: 1 },

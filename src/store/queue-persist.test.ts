@@ -21,25 +21,9 @@ import { createSession, type SessionActions, type SessionBridge } from './sessio
 import { configSlice } from './slices/config';
 import { summariseTask } from './slices/task';
 import { createTaskRegistry } from './task-registry';
+import { tinyTask } from './testing';
 
-const task: TaskData = {
-  spec: {
-    id: 't',
-    name: 'T',
-    kind: 'classification',
-    numLabels: 2,
-    labelNames: ['neg', 'pos'],
-    pair: false,
-    metrics: ['accuracy'],
-    mainMetric: 'accuracy',
-  },
-  train: [
-    { a: 'good', label: 1 },
-    { a: 'bad', label: 0 },
-  ],
-  dev: [{ a: 'fine', label: 1 }],
-  source: 'test',
-};
+const task: TaskData = tinyTask();
 
 /** One page: a store with the task loaded, its session over a fake bridge, its persistence. */
 interface Page {

@@ -12,17 +12,9 @@ import { configSlice } from './slices/config';
 import { autoRunName, overlayRuns, uniqueName, initialSessionSlice } from './slices/session';
 import { summariseTask } from './slices/task';
 import { createTaskRegistry, type TaskRegistry } from './task-registry';
-import { FakeWorker, negPosSpec } from './testing';
+import { FakeWorker, tinyTask } from './testing';
 
-const task: TaskData = {
-  spec: negPosSpec('t', 'T'),
-  train: [
-    { a: 'good', label: 1 },
-    { a: 'bad', label: 0 },
-  ],
-  dev: [{ a: 'fine', label: 1 }],
-  source: 'test',
-};
+const task: TaskData = tinyTask();
 
 const tp = (step: number, loss: number): TrainPoint => ({ step, loss, lr: 1e-3, gradNorm: 1 });
 const progress = (step: number) => ({

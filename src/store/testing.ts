@@ -1,6 +1,6 @@
 // Fixtures for the store tests (not used by the app): a Worker stand-in that records what the
 // page posts and lets a test emit the worker's messages and crashes, and a two-label task spec.
-import type { TaskSpec } from '../data/types';
+import type { TaskData, TaskSpec } from '../data/types';
 import type { FromWorker, ToWorker } from '../protocol';
 import type { WorkerEventLike, WorkerLike } from './bridge';
 
@@ -41,5 +41,18 @@ export function negPosSpec(id: string, name: string): TaskSpec {
     pair: false,
     metrics: ['accuracy'],
     mainMetric: 'accuracy',
+  };
+}
+
+/** The smallest task a store test loads: two train rows ('good', 'bad') and one dev row. */
+export function tinyTask(): TaskData {
+  return {
+    spec: negPosSpec('t', 'T'),
+    train: [
+      { a: 'good', label: 1 },
+      { a: 'bad', label: 0 },
+    ],
+    dev: [{ a: 'fine', label: 1 }],
+    source: 'test',
   };
 }
