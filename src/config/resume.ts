@@ -54,8 +54,12 @@ export function resumeRefusal(config: RunConfig): string | null {
     if ((t.ensemble ?? 1) > 1) {
       return 'This run cannot resume: its teacher is an ensemble, and only a single trained teacher is saved';
     }
-    if (t.mlm) {
-      return "This run cannot resume: its teacher's MLM head is not saved with the teacher checkpoint";
+    // The MLM head of a teacher's pre-training is read only by KroneckerBERT's stage-1 MLM term
+    // (to initialise the student's head); every other method needs just the fine-tuned teacher,
+    // which its checkpoint holds.
+    const m = kd.method;
+    if (t.mlm && m.kind === 'kronecker' && m.stage1.mlm > 0) {
+      return "This run cannot resume: its teacher's MLM head (which KroneckerBERT's stage-1 MLM term starts from) is not saved with the teacher checkpoint";
     }
   }
   return null;

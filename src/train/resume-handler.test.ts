@@ -2,9 +2,9 @@
 // left paused after a resume point landed, the page marking it interrupted) resumes in a fresh
 // handler on a resumeRun message; the stored curve then equals an uninterrupted run's step for
 // step, the run ends 'done' without a resume point, and the page gets the stored history first.
-// The same with vanilla KD whose teacher was trained in the run (reloaded from its checkpoint), and
-// with Pro-KD + SWA (method state and θ̄ stored and read back; the reloaded teacher has no
-// footprints). Refusals: the run this worker trains, a finished run, a run without a resume point,
+// The same with vanilla KD whose teacher was MLM-pretrained and trained in the run (reloaded from
+// its checkpoint), and with Pro-KD + SWA (method state and θ̄ stored and read back; the reloaded
+// teacher has no footprints). Refusals: the run this worker trains, a finished run, a run without a resume point,
 // a teacher from outside the run, other data; a refused resume changes nothing stored.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
@@ -209,7 +209,7 @@ describe('resumeRun through the worker handler', () => {
   );
 
   it(
-    'vanilla KD with a teacher trained in the run: resumes with the saved teacher',
+    'vanilla KD with a teacher trained in the run (MLM-pretrained first): resumes with the saved teacher',
     async () => {
       const db = `resume-h-${++dbSeq}`;
       const c = config(200, 'kd resume');
@@ -220,6 +220,8 @@ describe('resumeRun through the worker handler', () => {
           model: { ...c.model, layers: 2 },
           train: { ...c.train, steps: 20, evalEvery: 10 },
           footprintEvery: 0,
+          // Its MLM head is not saved; vanilla KD reads only the fine-tuned teacher.
+          mlm: { steps: 6, lr: 1e-3, batchSize: 16, maskProb: 0.15 },
         },
       };
       await trainFull(db, 'full', c);
