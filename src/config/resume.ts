@@ -46,6 +46,9 @@ export function resumeRefusal(config: RunConfig): string | null {
   if (state) return state;
   const kd = config.kd;
   const t = kd?.teacher;
+  // A teacher MLM-pretrained first resumes too: its checkpoint holds the fine-tuned teacher, which
+  // is all the methods read (KroneckerBERT's stage-1 MLM term only starts the student's own head
+  // from the teacher's, and that head is trained state in the resume point).
   const teacherUsed = kd?.method.kind !== 'none' || config.student?.kind === 'kron-bert';
   if (t && teacherUsed) {
     if (t.source !== 'train') {
@@ -53,13 +56,6 @@ export function resumeRefusal(config: RunConfig): string | null {
     }
     if ((t.ensemble ?? 1) > 1) {
       return 'This run cannot resume: its teacher is an ensemble, and only a single trained teacher is saved';
-    }
-    // The MLM head of a teacher's pre-training is read only by KroneckerBERT's stage-1 MLM term
-    // (to initialise the student's head); every other method needs just the fine-tuned teacher,
-    // which its checkpoint holds.
-    const m = kd.method;
-    if (t.mlm && m.kind === 'kronecker' && m.stage1.mlm > 0) {
-      return "This run cannot resume: its teacher's MLM head (which KroneckerBERT's stage-1 MLM term starts from) is not saved with the teacher checkpoint";
     }
   }
   return null;

@@ -7,7 +7,8 @@
 // corrected labels come from the teacher's logits, and small-loss); RW-KD (held-out split and meta
 // batches are functions of the seed); Glitter, the method and the add-on (the augmentation pool,
 // its MLM generator and the teacher's logits on it are rebuilt from the seed); KroneckerBERT's
-// two-stage KD on a factored student (projections and stages); the SWA add-on (its average θ̄ and
+// two-stage KD on a factored student (projections and stages; its student MLM head resumed with a
+// teacher that has none, as one reloaded from its checkpoint); the SWA add-on (its average θ̄ and
 // count saved), alone and on Annealing-KD; Combined-KD (its generator's weights, optimiser and
 // step count saved) and Pro-KD (the followed footprints' cached logits saved, resumed with a
 // teacher that has no footprints, as one reloaded from its checkpoint). Points that do not fit
@@ -16,10 +17,18 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
 import type { RunConfig } from '../config/run-config';
-import { disposeTeacher, kdDefaults, teacherBundle, type TeacherBundle } from '../kd';
+import {
+  bertConfigOf,
+  disposeTeacher,
+  initMlmHeadArrays,
+  kdDefaults,
+  teacherBundle,
+  type TeacherBundle,
+} from '../kd';
 import { glitterAddonDefaults } from '../config/kd-methods';
 import { TOY_STUDENT, TOY_TEACHER, toyConfig, toyTask } from '../kd/testing';
-import type { ParamArray } from '../model';
+import type { KronFactors } from '../config/student';
+import { bertModel, Params, type ParamArray } from '../model';
 import { RunControl } from './control';
 import { runTraining, TrainingError, type ResumeState, type TrainResult } from './loop';
 
@@ -120,6 +129,14 @@ async function checkResume(
   );
 }
 
+/** The 2×32 toy teacher factored about 3× (as in kronecker.test.ts). */
+const KRON_FACTORS: KronFactors = {
+  embedding: { n: 2, sums: 1 },
+  attention: { m1: 8, n1: 8, sums: 1 },
+  ffnUp: { m1: 8, n1: 4, sums: 1 },
+  ffnDown: { m1: 4, n1: 8, sums: 1 },
+};
+
 describe('resume equivalence (wasm)', () => {
   it('plain training: resumed mid-epoch, same losses, evaluations and weights as uninterrupted', async () => {
     const c = toyConfig(60);
@@ -215,16 +232,7 @@ describe('resume equivalence (wasm)', () => {
   it('KroneckerBERT two-stage KD: resumed inside stage 1 and at the stage boundary', async () => {
     const c = toyConfig(40, { method: kdDefaults('kronecker'), teacher: { source: 'provided' } });
     c.model = { ...TOY_TEACHER };
-    c.student = {
-      kind: 'kron-bert',
-      factors: {
-        embedding: { n: 2, sums: 1 },
-        attention: { m1: 8, n1: 8, sums: 1 },
-        ffnUp: { m1: 8, n1: 4, sums: 1 },
-        ffnDown: { m1: 4, n1: 8, sums: 1 },
-      },
-      init: 'nkp',
-    };
+    c.student = { kind: 'kron-bert', factors: structuredClone(KRON_FACTORS), init: 'nkp' };
     c.train.evalEvery = 10; // stage 1 (intermediate) 1..20, stage 2 (task) 21..40
     const full = await run(c, { kd: true });
     expect(full.result.evals.map((e) => e.stage)).toEqual([
@@ -303,6 +311,29 @@ describe('resume equivalence (wasm)', () => {
       ).rejects.toThrow(/lacks the method's own state/);
     } finally {
       disposeTeacher(trained);
+    }
+  });
+
+  it("KroneckerBERT's stage-1 MLM term: the student's head resumes without the teacher's", async () => {
+    // A teacher carrying an MLM head (as one MLM-pretrained in the run); on resume the teacher
+    // comes from its checkpoint, which keeps the encoder and classifier but not that head.
+    const cfg = bertConfigOf(teacher.model)!;
+    const head = Params.fromArrays(initMlmHeadArrays(cfg, 5), false);
+    const withHead = teacherBundle(
+      bertModel(cfg, new Params(new Map([...teacher.model.params.vars, ...head.vars]))),
+    );
+    try {
+      const c = toyConfig(20, { method: kdDefaults('kronecker'), teacher: { source: 'provided' } });
+      c.model = { ...TOY_TEACHER };
+      c.student = { kind: 'kron-bert', factors: structuredClone(KRON_FACTORS), init: 'nkp' };
+      c.train.evalEvery = 5; // stage 1 (with the MLM term) 1..10, stage 2 11..20
+      const full = await run(c, { kd: withHead });
+      expect(Object.keys(full.result.train[0]!.terms!)).toContain('mlm');
+      expect(full.points[0]!.method!.numbers).toEqual({ mlmHead: 1 });
+      await checkResume(c, full, 5, withHead, teacher);
+      await checkResume(c, full, 10, withHead, teacher);
+    } finally {
+      head.dispose();
     }
   });
 

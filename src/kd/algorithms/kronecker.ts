@@ -20,10 +20,17 @@ import { kroneckerStagePlan } from '../../config/kd-schedules';
 import { makeRng } from '../../util/rng';
 import { bertConfigOf } from '../bert';
 import type { LossTerms, MethodEnv, MethodImpl, StagePlan, StepInputs } from '../method';
-import { maskedBatch, maskTokens, mlmLogits, MLM_HEAD_NAMES, selectRows } from '../mlm';
+import {
+  initMlmHeadArrays,
+  maskedBatch,
+  maskTokens,
+  mlmLogits,
+  MLM_HEAD_NAMES,
+  selectRows,
+} from '../mlm';
 import type { KroneckerSpec } from '../spec';
 import type { TeacherBundle } from '../teacher';
-import { kdVariable, requireClassification, requireTeacherLogits } from './common';
+import { kdVariable, requireClassification, requireTeacherLogits, stateCount } from './common';
 import { intermediateLoss, layerMatchSetup, layerMatchTerms } from './intermediate';
 
 const METHOD = 'KroneckerBERT two-stage KD';
@@ -149,11 +156,26 @@ export const kronecker: MethodImpl<KroneckerSpec> = async (spec, env) => {
   // student starts from the pre-trained teacher) and a BERT config for its LayerNorm and sizes.
   const teacherHead = mlmHeadOf(env.teacher!);
   const teacherConfig = bertConfigOf(env.teacher!.model);
+  // Resuming: whether the run had the head says whether to make it (its trained values come from
+  // the resume point's weights). A teacher reloaded from its checkpoint has no MLM head, so the
+  // head then starts from placeholders of the right shapes that the resume overwrites.
+  const resumedHead = env.resume ? stateCount(env.resume, 'mlmHead', METHOD) === 1 : null;
   let mlm: StudentMlm | null = null;
-  if (spec.stage1.mlm > 0 && teacherConfig && teacherHead) {
+  const wantHead = resumedHead ?? (spec.stage1.mlm > 0 && teacherHead !== null);
+  if (wantHead) {
+    if (!teacherConfig || spec.stage1.mlm <= 0) {
+      setup.dispose();
+      throw new Error(`${METHOD}: the resume point has a student MLM head this run cannot have`);
+    }
+    const placeholders = teacherHead ? null : initMlmHeadArrays(teacherConfig, 0);
+    const start = (name: string): tf.Tensor => {
+      if (teacherHead) return tf.clone(teacherHead.get(name));
+      const a = placeholders!.get(name)!;
+      return tf.tensor(a.data, a.shape, 'float32');
+    };
     const head = new Map<string, tf.Variable>();
     for (const name of MLM_HEAD_NAMES) {
-      const v = kdVariable(name, tf.clone(teacherHead.get(name)));
+      const v = kdVariable(name, start(name));
       head.set(name, v);
       extraVars.set(name, v);
     }
@@ -190,6 +212,8 @@ export const kronecker: MethodImpl<KroneckerSpec> = async (spec, env) => {
         },
       );
     },
+    // Whether the student has an MLM head: a reloaded teacher cannot say (see resumedHead).
+    saveState: async () => ({ tensors: new Map(), numbers: { mlmHead: mlm ? 1 : 0 } }),
     dispose: () => {
       setup.dispose();
       if (mlm) tf.dispose([...mlm.head.values()]);
