@@ -1,6 +1,7 @@
 // Which runs may resume (resumeRefusal): every KD method and both add-ons with a single teacher
-// trained in the run, MLM-pretrained or not; a teacher from outside the run or an ensemble is
-// refused with its reason, and so is an add-on this version does not know.
+// trained in the run (MLM-pretrained or not) or from a saved checkpoint; a Hugging Face or
+// handed-in teacher or an ensemble is refused with its reason, and so is an add-on this version
+// does not know.
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from './defaults';
 import { glitterAddonDefaults, KD_DEFAULTS, kdDefaults, type KdKind } from './kd-methods';
@@ -36,9 +37,11 @@ describe('resumeRefusal', () => {
   });
 
   it('refuses a teacher whose state is not saved with the run, saying why', () => {
-    expect(resumeRefusal(kdRun('vanilla', { source: 'checkpoint', key: 'kd/a/step-1' }))).toMatch(
-      /teacher comes from outside the run \(source 'checkpoint'\)/,
-    );
+    // A saved checkpoint is reloaded by its key, as at the start; a Hugging Face model is not kept.
+    expect(
+      resumeRefusal(kdRun('vanilla', { source: 'checkpoint', key: 'kd/a/step-1' })),
+    ).toBeNull();
+    expect(resumeRefusal(kdRun('vanilla', { source: 'provided' }))).toMatch(/handed in/);
     const ensemble = kdRun('vanilla');
     if (ensemble.kd!.teacher!.source === 'train') ensemble.kd!.teacher!.ensemble = 3;
     expect(resumeRefusal(ensemble)).toMatch(/teacher is an ensemble/);
@@ -56,7 +59,7 @@ describe('resumeRefusal', () => {
       source: 'hf',
       from: { kind: 'hub', model: 'a/b', revision: 'main' },
     });
-    expect(resumeRefusal(outside)).toMatch(/source 'hf'/);
+    expect(resumeRefusal(outside)).toMatch(/teacher is a Hugging Face model/);
     expect(stateResumeRefusal(outside)).toBeNull();
   });
 

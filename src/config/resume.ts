@@ -38,8 +38,9 @@ const RESUMABLE_KD_KEYS: readonly string[] = ['method', 'teacher', 'labelNoise',
 
 /**
  * Null when a run of `config` can resume from a resume point and reproduce the uninterrupted run;
- * otherwise the reason it cannot, as a sentence for the page. Covers the teacher too: only a
- * single teacher trained in the run is saved with it (as its teacher checkpoint).
+ * otherwise the reason it cannot, as a sentence for the page. Covers the teacher too: a single
+ * teacher trained in the run is reloaded from its teacher checkpoint, a saved checkpoint that
+ * teaches from its key (src/train/resume-run.ts); other teachers are not kept to reload.
  */
 export function resumeRefusal(config: RunConfig): string | null {
   const state = stateResumeRefusal(config);
@@ -51,10 +52,13 @@ export function resumeRefusal(config: RunConfig): string | null {
   // from the teacher's, and that head is trained state in the resume point).
   const teacherUsed = kd?.method.kind !== 'none' || config.student?.kind === 'kron-bert';
   if (t && teacherUsed) {
-    if (t.source !== 'train') {
-      return `This run cannot resume: its teacher comes from outside the run (source '${t.source}'), and only a teacher trained in the run is reloaded on resume`;
+    if (t.source === 'hf') {
+      return 'This run cannot resume: its teacher is a Hugging Face model, which is not kept in this browser to reload (only a teacher trained in the run or a saved checkpoint is)';
     }
-    if ((t.ensemble ?? 1) > 1) {
+    if (t.source === 'provided') {
+      return 'This run cannot resume: its teacher was handed in from outside the run, and only a teacher trained in the run or a saved checkpoint is reloaded on resume';
+    }
+    if (t.source === 'train' && (t.ensemble ?? 1) > 1) {
       return 'This run cannot resume: its teacher is an ensemble, and only a single trained teacher is saved';
     }
   }

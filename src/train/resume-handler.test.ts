@@ -3,9 +3,10 @@
 // handler on a resumeRun message; the stored curve then equals an uninterrupted run's step for
 // step, the run ends 'done' without a resume point, and the page gets the stored history first.
 // The same with vanilla KD whose teacher was MLM-pretrained and trained in the run (reloaded from
-// its checkpoint), and with Pro-KD + SWA (method state and θ̄ stored and read back; the reloaded
-// teacher has no footprints). Refusals: the run this worker trains, a finished run, a run without a resume point,
-// a teacher from outside the run, other data; a refused resume changes nothing stored.
+// its checkpoint), with Pro-KD + SWA (method state and θ̄ stored and read back; the reloaded
+// teacher has no footprints), and with a saved checkpoint as the teacher (reloaded by its key;
+// refused once deleted). Refusals: the run this worker trains, a finished run, a run without a
+// resume point, a Hugging Face teacher, other data; a refused resume changes nothing stored.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { beforeAll } from 'vitest';
@@ -290,6 +291,49 @@ describe('resumeRun through the worker handler', () => {
   );
 
   it(
+    'vanilla KD from a saved checkpoint as the teacher: reloaded by its key; once deleted, refused',
+    async () => {
+      const db = `resume-h-${++dbSeq}`;
+      const t = config(20, 'teacher run');
+      t.model = { ...t.model, layers: 2 };
+      t.train = { ...t.train, evalEvery: 10 };
+      await trainFull(db, 'teach', t);
+      const storage = await RunStorage.open(db);
+      const key = (await storage.latestCheckpoint('teach'))!.key;
+      const c = config(200, 'ckpt teacher');
+      c.kd = { method: kdDefaults('vanilla'), teacher: { source: 'checkpoint', key } };
+      await trainFull(db, 'full', c);
+      const k = await trainCut(db, 'cut', c);
+      const k2 = await trainCut(db, 'cut2', c);
+      const h = handler(db);
+      await h.handle(resume('cut'));
+      await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
+      await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
+      const full = await storage.readMetrics('full');
+      const cut = await storage.readMetrics('cut');
+      expect(cut.train.filter((p) => p.step > k).length).toBe(200 - k);
+      expect(cut.train).toEqual(full.train);
+      expect(cut.evals).toEqual(full.evals);
+      expect((await storage.getRun('cut'))!.status).toBe('done');
+      // The teacher's run deleted (its checkpoints with it): refused, nothing stored changes.
+      await storage.deleteRun('teach');
+      const before = await storage.getRun('cut2');
+      const metrics = await storage.readMetrics('cut2');
+      const h2 = handler(db);
+      await h2.handle(resume('cut2'));
+      const e = await h2.waitFor((m) => m.type === 'error');
+      expect(e.type === 'error' && e.message).toMatch(
+        /cannot resume: its teacher, no saved checkpoint .* \(was its run deleted\?\)/,
+      );
+      expect(await storage.getRun('cut2')).toEqual(before);
+      expect(await storage.readMetrics('cut2')).toEqual(metrics);
+      expect((await storage.loadResumePoint('cut2'))!.step).toBe(k2);
+      storage.close();
+    },
+    SLOW,
+  );
+
+  it(
     'refuses runs without a resume point or with state it cannot save, changing nothing',
     async () => {
       const db = `resume-h-${++dbSeq}`;
@@ -298,13 +342,13 @@ describe('resumeRun through the worker handler', () => {
       const outside = config(40, 'outside');
       outside.kd = {
         method: { kind: 'vanilla', temperature: 4, alpha: 0.5 },
-        teacher: { source: 'checkpoint', key: 'kd/other/step-10' },
+        teacher: { source: 'hf', from: { kind: 'hub', model: 'someone/bert', revision: 'main' } },
       };
       await storage.createRun(outside, { id: 'outside', status: 'interrupted' });
       const h = handler(db);
       for (const [id, why] of [
         ['early', /has no resume point: it stopped before its first dev evaluation/],
-        ['outside', /its teacher comes from outside the run/],
+        ['outside', /its teacher is a Hugging Face model/],
         ['nope', /no saved run 'nope'/],
       ] as const) {
         h.posted.length = 0;

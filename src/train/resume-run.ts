@@ -1,7 +1,7 @@
 // Everything the worker checks and loads before an interrupted run continues ('resumeRun'): the run
 // and its resume point, whether it can resume at all (config/resume.ts), that the task the page
-// loaded is the one it trained on (same vocabulary), and its trained teacher from the run's teacher
-// checkpoint. Only then is the run rewound to the resume point's step (metrics and checkpoints
+// loaded is the one it trained on (same vocabulary), and its teacher: a trained one from the run's
+// teacher checkpoint, a saved checkpoint that teaches from its key, as at the start. Only then is the run rewound to the resume point's step (metrics and checkpoints
 // after it dropped), so a refused resume changes nothing stored.
 import { resumeRefusal } from '../config/resume';
 import type { RunConfig } from '../config/run-config';
@@ -13,6 +13,7 @@ import { loadCheckpointModel } from './inference';
 import type { ResumeState } from './loop';
 import { resumeStateOf } from './persist';
 import { prepareData } from './prepare';
+import { adoptTeacherTokenizer, loadOutsideTeacher, TeacherSourceError } from './teacher-source';
 
 /** Thrown when a run cannot resume; the message says why, for the page. */
 export class ResumeError extends Error {}
@@ -23,6 +24,8 @@ export interface ResumeContext {
   config: RunConfig;
   state: ResumeState;
   teacher: TeacherBundle | null;
+  /** The task data the run trains on (with a saved checkpoint's vocabulary when it teaches). */
+  data: TaskData;
   /** The metrics kept (up to the resume step), for the page's charts. */
   train: TrainPoint[];
   evals: EvalPoint[];
@@ -51,13 +54,49 @@ export async function prepareResume(
   }
   const refusal = resumeRefusal(run.config);
   if (refusal) throw new ResumeError(refusal);
+  const config = run.config;
+  const nkp = config.student?.kind === 'kron-bert' && config.student.init === 'nkp';
+  const teacherUsed = config.kd !== undefined && (kdNeedsTeacher(config.kd) || nkp);
+  // A saved checkpoint that teaches is loaded again as at the start (the run adopted its
+  // vocabulary), before anything stored changes: a deleted one refuses the resume.
+  let teacher: TeacherBundle | null = null;
+  let taskData = data;
+  const hasPoint = (await storage.resumableRunIds()).includes(runId);
+  if (hasPoint && teacherUsed && config.kd?.teacher?.source === 'checkpoint') {
+    try {
+      const loaded = await loadOutsideTeacher(config, data.spec, { storage: async () => storage });
+      teacher = loaded.bundle;
+      taskData = adoptTeacherTokenizer(config, data, loaded.tokenizer).data;
+    } catch (e) {
+      if (!(e instanceof TeacherSourceError)) throw e;
+      throw new ResumeError(`Run '${name}' cannot resume: its teacher, ${e.message}`);
+    }
+  }
+  try {
+    return await checkAndRewind(storage, run, data, taskData, teacher);
+  } catch (e) {
+    if (teacher) disposeTeacher(teacher);
+    throw e;
+  }
+}
+
+/** The checks on the resume point and the task, the trained teacher's reload, then the rewind. */
+async function checkAndRewind(
+  storage: RunStorage,
+  run: RunRecord,
+  data: TaskData,
+  taskData: TaskData,
+  outside: TeacherBundle | null,
+): Promise<ResumeContext> {
+  const runId = run.id;
+  const name = run.config.name;
+  const config = run.config;
   const record = await storage.loadResumePoint(runId);
   if (!record) {
     throw new ResumeError(
       `Run '${name}' has no resume point: it stopped before its first dev evaluation. Start it again`,
     );
   }
-  const config = run.config;
   // The vocabulary is built from the training text: the same data gives the same one.
   const saved = await storage.latestCheckpoint(runId);
   if (saved?.task && saved.task.id !== data.spec.id) {
@@ -66,7 +105,7 @@ export async function prepareResume(
     );
   }
   if (saved?.tokenizer) {
-    const { tokenizer } = prepareData(config, data);
+    const { tokenizer } = prepareData(config, taskData);
     const same =
       tokenizer.vocab.length === saved.tokenizer.vocab.length &&
       tokenizer.vocab.every((w, i) => w === saved.tokenizer!.vocab[i]);
@@ -77,9 +116,9 @@ export async function prepareResume(
     }
   }
   const state = resumeStateOf(record);
-  let teacher: TeacherBundle | null = null;
+  let teacher: TeacherBundle | null = outside;
   const nkp = config.student?.kind === 'kron-bert' && config.student.init === 'nkp';
-  if (config.kd && (kdNeedsTeacher(config.kd) || nkp)) {
+  if (!teacher && config.kd && (kdNeedsTeacher(config.kd) || nkp)) {
     const t = await storage.latestCheckpoint(runId, 'teacher');
     if (!t) {
       throw new ResumeError(
@@ -92,9 +131,10 @@ export async function prepareResume(
   }
   try {
     const { train, evals, run: rewound } = await storage.rewindRun(runId, state.step);
-    return { run: rewound, config, state, teacher, train, evals };
+    return { run: rewound, config, state, teacher, data: taskData, train, evals };
   } catch (e) {
-    if (teacher) disposeTeacher(teacher);
+    // The outside teacher is the caller's to free.
+    if (teacher && teacher !== outside) disposeTeacher(teacher);
     throw e;
   }
 }

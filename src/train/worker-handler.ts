@@ -127,7 +127,13 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
         numBytes: 0,
       },
     });
-    const startMsg = { type: 'start', version: PROTOCOL_VERSION, runId, config: ctx.config, data };
+    const startMsg = {
+      type: 'start',
+      version: PROTOCOL_VERSION,
+      runId,
+      config: ctx.config,
+      data: ctx.data,
+    };
     await start(startMsg as Extract<ToWorker, { type: 'start' }>, ctx);
   };
 
@@ -161,7 +167,8 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
     // A saved or Hugging Face teacher is loaded before anything is recorded: a bad one starts
     // nothing. The run then tokenises with its vocabulary.
     let outside: LoadedTeacher | null = null;
-    if (hasOutsideTeacher(config)) {
+    // A resumed run's saved-checkpoint teacher was loaded (and its vocabulary adopted) already.
+    if (hasOutsideTeacher(config) && !resume?.teacher) {
       env.post({ type: 'phase', runId, phase: 'preparing', detail: 'loading the teacher' });
       try {
         outside = await loadOutsideTeacher(config, data.spec, {
