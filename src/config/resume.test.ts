@@ -1,7 +1,7 @@
 // Which runs may resume (resumeRefusal): every KD method and both add-ons with a single teacher
-// trained in the run (MLM-pretrained or not) or from a saved checkpoint; a Hugging Face or
-// handed-in teacher or an ensemble is refused with its reason, and so is an add-on this version
-// does not know.
+// trained in the run (MLM-pretrained or not), from a saved checkpoint or from a Hugging Face Hub
+// URL; a Hugging Face teacher from picked files, a handed-in teacher or an ensemble is refused with
+// its reason, and so is an add-on this version does not know.
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from './defaults';
 import { glitterAddonDefaults, KD_DEFAULTS, kdDefaults, type KdKind } from './kd-methods';
@@ -37,10 +37,27 @@ describe('resumeRefusal', () => {
   });
 
   it('refuses a teacher whose state is not saved with the run, saying why', () => {
-    // A saved checkpoint is reloaded by its key, as at the start; a Hugging Face model is not kept.
+    // A saved checkpoint is reloaded by its key and a Hub model downloaded again, as at the start
+    // (the worker refuses then if that fails); picked files are not kept.
     expect(
       resumeRefusal(kdRun('vanilla', { source: 'checkpoint', key: 'kd/a/step-1' })),
     ).toBeNull();
+    expect(
+      resumeRefusal(
+        kdRun('vanilla', {
+          source: 'hf',
+          from: { kind: 'hub', model: 'https://huggingface.co/a/b', revision: 'v1' },
+        }),
+      ),
+    ).toBeNull();
+    expect(
+      resumeRefusal(
+        kdRun('vanilla', {
+          source: 'hf',
+          from: { kind: 'files', names: ['config.json', 'model.safetensors', 'vocab.txt'] },
+        }),
+      ),
+    ).toMatch(/teacher is a Hugging Face model from picked files, which are not kept/);
     expect(resumeRefusal(kdRun('vanilla', { source: 'provided' }))).toMatch(/handed in/);
     const ensemble = kdRun('vanilla');
     if (ensemble.kd!.teacher!.source === 'train') ensemble.kd!.teacher!.ensemble = 3;
@@ -57,9 +74,9 @@ describe('resumeRefusal', () => {
     // The training state alone is fine for an outside teacher: the loop is handed the teacher.
     const outside = kdRun('vanilla', {
       source: 'hf',
-      from: { kind: 'hub', model: 'a/b', revision: 'main' },
+      from: { kind: 'files', names: ['config.json', 'model.safetensors', 'vocab.txt'] },
     });
-    expect(resumeRefusal(outside)).toMatch(/teacher is a Hugging Face model/);
+    expect(resumeRefusal(outside)).toMatch(/teacher is a Hugging Face model from picked files/);
     expect(stateResumeRefusal(outside)).toBeNull();
   });
 

@@ -40,7 +40,8 @@ const RESUMABLE_KD_KEYS: readonly string[] = ['method', 'teacher', 'labelNoise',
  * Null when a run of `config` can resume from a resume point and reproduce the uninterrupted run;
  * otherwise the reason it cannot, as a sentence for the page. Covers the teacher too: a single
  * teacher trained in the run is reloaded from its teacher checkpoint, a saved checkpoint that
- * teaches from its key (src/train/resume-run.ts); other teachers are not kept to reload.
+ * teaches from its key, a Hugging Face model from the Hub downloaded again (src/train/resume-run.ts);
+ * other teachers (picked files, handed in, ensembles) are not kept to reload.
  */
 export function resumeRefusal(config: RunConfig): string | null {
   const state = stateResumeRefusal(config);
@@ -52,11 +53,13 @@ export function resumeRefusal(config: RunConfig): string | null {
   // from the teacher's, and that head is trained state in the resume point).
   const teacherUsed = kd?.method.kind !== 'none' || config.student?.kind === 'kron-bert';
   if (t && teacherUsed) {
-    if (t.source === 'hf') {
-      return 'This run cannot resume: its teacher is a Hugging Face model, which is not kept in this browser to reload (only a teacher trained in the run or a saved checkpoint is)';
+    // A Hub model is downloaded again on resume (a failed download or another model refuses it
+    // then, in the worker); picked files are not kept.
+    if (t.source === 'hf' && t.from.kind === 'files') {
+      return 'This run cannot resume: its teacher is a Hugging Face model from picked files, which are not kept in this browser to reload (a teacher from a Hub URL, trained in the run or a saved checkpoint is reloaded)';
     }
     if (t.source === 'provided') {
-      return 'This run cannot resume: its teacher was handed in from outside the run, and only a teacher trained in the run or a saved checkpoint is reloaded on resume';
+      return 'This run cannot resume: its teacher was handed in from outside the run, and only a teacher trained in the run, a saved checkpoint or a Hub model is reloaded on resume';
     }
     if (t.source === 'train' && (t.ensemble ?? 1) > 1) {
       return 'This run cannot resume: its teacher is an ensemble, and only a single trained teacher is saved';

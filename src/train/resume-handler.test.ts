@@ -5,8 +5,10 @@
 // The same with vanilla KD whose teacher was MLM-pretrained and trained in the run (reloaded from
 // its checkpoint), with Pro-KD + SWA (method state and θ̄ stored and read back; the reloaded
 // teacher has no footprints), and with a saved checkpoint as the teacher (reloaded by its key;
-// refused once deleted). Refusals: the run this worker trains, a finished run, a run without a
-// resume point, a Hugging Face teacher, other data; a refused resume changes nothing stored.
+// refused once deleted), and with a Hugging Face teacher from a Hub URL (downloaded again through a
+// fake fetch; refused when the download fails or serves another vocabulary). Refusals: the run this
+// worker trains, a finished run, a run without a resume point, a Hugging Face teacher from picked
+// files, other data; a refused resume changes nothing stored.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { beforeAll } from 'vitest';
@@ -18,6 +20,8 @@ import { kdDefaults } from '../kd';
 import { PROTOCOL_VERSION, type FromWorker } from '../protocol';
 import { RunStorage } from '../storage';
 import { makeRng } from '../util/rng';
+import { exportModel } from '../io';
+import { loadCheckpointModel } from './inference';
 import { createWorkerHandler } from './worker-handler';
 
 beforeAll(async () => {
@@ -73,13 +77,14 @@ let dbSeq = 0;
 // on a quiet 2-core machine, over 120 s in CI beside the integration tests on the other core.
 const SLOW = 480_000;
 
-function handler(dbName: string) {
+function handler(dbName: string, fetchImpl?: typeof fetch) {
   const posted: FromWorker[] = [];
   const handle = createWorkerHandler({
     post: (m) => posted.push(structuredClone(m)),
     selectBackend: async () => ({ name: 'wasm', adapter: 'WebAssembly (SIMD)' }),
     available: () => ['wasm', 'cpu'],
     openStorage: () => RunStorage.open(dbName),
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
   const waitFor = async (pred: (m: FromWorker) => boolean, ms = 300_000) => {
     const t0 = Date.now();
@@ -99,8 +104,13 @@ const resume = (runId: string, d: TaskData = data()) =>
   ({ type: 'resumeRun', version: PROTOCOL_VERSION, runId, data: d }) as const;
 
 /** Trains `c` to the end as run `id` in a fresh handler on `db`. */
-async function trainFull(db: string, id: string, c: RunConfig): Promise<void> {
-  const h = handler(db);
+async function trainFull(
+  db: string,
+  id: string,
+  c: RunConfig,
+  fetchImpl?: typeof fetch,
+): Promise<void> {
+  const h = handler(db, fetchImpl);
   await h.handle(start(id, c));
   await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
   await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
@@ -110,9 +120,14 @@ async function trainFull(db: string, id: string, c: RunConfig): Promise<void> {
  * Starts `c` as run `id` and "closes the tab" once its first resume point has landed: the worker
  * is paused and abandoned (it writes nothing more), and the next page marks the run interrupted.
  */
-async function trainCut(db: string, id: string, c: RunConfig): Promise<number> {
+async function trainCut(
+  db: string,
+  id: string,
+  c: RunConfig,
+  fetchImpl?: typeof fetch,
+): Promise<number> {
   const storage = await RunStorage.open(db);
-  const h = handler(db);
+  const h = handler(db, fetchImpl);
   await h.handle(start(id, c));
   // Pause as soon as the first dev evaluation is reported (its resume point is being written).
   // Polling storage for the point first raced the run to its end on a loaded CI machine: the
@@ -334,6 +349,98 @@ describe('resumeRun through the worker handler', () => {
   );
 
   it(
+    'vanilla KD from a Hub URL: downloaded again on resume; a failed download or another model is refused',
+    async () => {
+      const db = `resume-h-${++dbSeq}`;
+      // The teacher: a trained two-layer BERT exported as Hugging Face files, served by a fake Hub.
+      const t = config(20, 'teacher run');
+      t.model = { ...t.model, layers: 2 };
+      t.train = { ...t.train, evalEvery: 10 };
+      await trainFull(db, 'teach', t);
+      const storage = await RunStorage.open(db);
+      const record = (await storage.loadCheckpoint(
+        (await storage.latestCheckpoint('teach'))!.key,
+      ))!;
+      const loaded = loadCheckpointModel(record);
+      const files = await exportModel(loaded.model, {
+        vocab: record.tokenizer!.vocab,
+        lowercase: record.tokenizer!.lowercase,
+        labels: ['bad', 'good'],
+      });
+      loaded.dispose();
+      const bytes = (v: Uint8Array | string): ArrayBuffer => {
+        const u = typeof v === 'string' ? new TextEncoder().encode(v) : v;
+        return u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
+      };
+      const hub =
+        (served: Map<string, Uint8Array | string>): typeof fetch =>
+        async (input) => {
+          const m = /^http:\/\/hub\.test\/me\/tiny\/resolve\/v1\/(.+)$/.exec(String(input));
+          const f = m ? served.get(m[1]!) : undefined;
+          return f === undefined
+            ? new Response('not found', { status: 404 })
+            : new Response(bytes(f), { status: 200 });
+        };
+      const online = hub(files);
+      const c = config(200, 'hub teacher');
+      c.kd = {
+        method: kdDefaults('vanilla'),
+        teacher: {
+          source: 'hf',
+          from: { kind: 'hub', model: 'http://hub.test/me/tiny', revision: 'v1' },
+        },
+      };
+      await trainFull(db, 'full', c, online);
+      const k = await trainCut(db, 'cut', c, online);
+      const k2 = await trainCut(db, 'cut2', c, online);
+      const h = handler(db, online);
+      await h.handle(resume('cut'));
+      await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
+      await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
+      const full = await storage.readMetrics('full');
+      const cut = await storage.readMetrics('cut');
+      expect(cut.train.filter((p) => p.step > k).length).toBe(200 - k);
+      expect(cut.train).toEqual(full.train);
+      expect(cut.evals).toEqual(full.evals);
+      expect((await storage.getRun('cut'))!.status).toBe('done');
+      expect((await storage.getRun('cut'))!.summary.best).toEqual(
+        (await storage.getRun('full'))!.summary.best,
+      );
+
+      // Offline, or the Hub now serving another vocabulary: refused, nothing stored changes.
+      const before = await storage.getRun('cut2');
+      const metrics = await storage.readMetrics('cut2');
+      const offline: typeof fetch = async () => {
+        throw new TypeError('Failed to fetch');
+      };
+      const vocab = record.tokenizer!.vocab.slice();
+      const n = vocab.length;
+      [vocab[n - 2], vocab[n - 1]] = [vocab[n - 1]!, vocab[n - 2]!];
+      const other = hub(new Map([...files, ['vocab.txt', `${vocab.join('\n')}\n`]]));
+      for (const [f, why] of [
+        [offline, /cannot resume: its teacher, .*could not fetch \(Failed to fetch\)/],
+        [
+          other,
+          new RegExp(
+            `cannot resume: its teacher downloaded again from hub:me/tiny@v1 is not the one it trained with \\(its vocabulary differs at token ${n - 2}\\)`,
+          ),
+        ],
+      ] as const) {
+        const h2 = handler(db, f);
+        await h2.handle(resume('cut2'));
+        const e = await h2.waitFor((m) => m.type === 'error');
+        expect(e).toMatchObject({ runId: 'cut2', where: 'config' });
+        expect(e.type === 'error' && e.message).toMatch(why);
+        expect(await storage.getRun('cut2')).toEqual(before);
+        expect(await storage.readMetrics('cut2')).toEqual(metrics);
+        expect((await storage.loadResumePoint('cut2'))!.step).toBe(k2);
+      }
+      storage.close();
+    },
+    SLOW,
+  );
+
+  it(
     'refuses runs without a resume point or with state it cannot save, changing nothing',
     async () => {
       const db = `resume-h-${++dbSeq}`;
@@ -342,13 +449,16 @@ describe('resumeRun through the worker handler', () => {
       const outside = config(40, 'outside');
       outside.kd = {
         method: { kind: 'vanilla', temperature: 4, alpha: 0.5 },
-        teacher: { source: 'hf', from: { kind: 'hub', model: 'someone/bert', revision: 'main' } },
+        teacher: {
+          source: 'hf',
+          from: { kind: 'files', names: ['config.json', 'model.safetensors', 'vocab.txt'] },
+        },
       };
       await storage.createRun(outside, { id: 'outside', status: 'interrupted' });
       const h = handler(db);
       for (const [id, why] of [
         ['early', /has no resume point: it stopped before its first dev evaluation/],
-        ['outside', /its teacher is a Hugging Face model/],
+        ['outside', /its teacher is a Hugging Face model from picked files/],
         ['nope', /no saved run 'nope'/],
       ] as const) {
         h.posted.length = 0;

@@ -1,8 +1,10 @@
 // Everything the worker checks and loads before an interrupted run continues ('resumeRun'): the run
 // and its resume point, whether it can resume at all (config/resume.ts), that the task the page
 // loaded is the one it trained on (same vocabulary), and its teacher: a trained one from the run's
-// teacher checkpoint, a saved checkpoint that teaches from its key, as at the start. Only then is the run rewound to the resume point's step (metrics and checkpoints
-// after it dropped), so a refused resume changes nothing stored.
+// teacher checkpoint, a saved checkpoint that teaches from its key and a Hugging Face model from the
+// Hub downloaded again from its location and revision, as at the start. Only then is the run
+// rewound to the resume point's step (metrics and checkpoints after it dropped), so a refused
+// resume changes nothing stored.
 import { resumeRefusal } from '../config/resume';
 import type { RunConfig } from '../config/run-config';
 import type { TaskData } from '../data/types';
@@ -13,7 +15,12 @@ import { loadCheckpointModel } from './inference';
 import type { ResumeState } from './loop';
 import { resumeStateOf } from './persist';
 import { prepareData } from './prepare';
-import { adoptTeacherTokenizer, loadOutsideTeacher, TeacherSourceError } from './teacher-source';
+import {
+  adoptTeacherTokenizer,
+  loadOutsideTeacher,
+  TeacherSourceError,
+  type LoadedTeacher,
+} from './teacher-source';
 
 /** Thrown when a run cannot resume; the message says why, for the page. */
 export class ResumeError extends Error {}
@@ -45,6 +52,7 @@ export async function prepareResume(
   storage: RunStorage,
   runId: string,
   data: TaskData,
+  env: { fetch?: typeof fetch } = {},
 ): Promise<ResumeContext> {
   const run = await storage.getRun(runId);
   if (!run) throw new ResumeError(`There is no saved run '${runId}' to resume`);
@@ -57,26 +65,72 @@ export async function prepareResume(
   const config = run.config;
   const nkp = config.student?.kind === 'kron-bert' && config.student.init === 'nkp';
   const teacherUsed = config.kd !== undefined && (kdNeedsTeacher(config.kd) || nkp);
-  // A saved checkpoint that teaches is loaded again as at the start (the run adopted its
-  // vocabulary), before anything stored changes: a deleted one refuses the resume.
+  // A saved checkpoint or a Hugging Face model from the Hub that teaches is loaded again as at the
+  // start (the run adopted its vocabulary), before anything stored changes: a deleted checkpoint, a
+  // failed download or a Hub model that is not the one the run trained with refuses the resume.
   let teacher: TeacherBundle | null = null;
   let taskData = data;
   const hasPoint = (await storage.resumableRunIds()).includes(runId);
-  if (hasPoint && teacherUsed && config.kd?.teacher?.source === 'checkpoint') {
+  const ref = config.kd?.teacher;
+  const reload = ref?.source === 'checkpoint' || (ref?.source === 'hf' && ref.from.kind === 'hub');
+  if (hasPoint && teacherUsed && reload) {
+    let loaded;
     try {
-      const loaded = await loadOutsideTeacher(config, data.spec, { storage: async () => storage });
-      teacher = loaded.bundle;
-      taskData = adoptTeacherTokenizer(config, data, loaded.tokenizer).data;
+      loaded = await loadOutsideTeacher(config, data.spec, {
+        storage: async () => storage,
+        ...(env.fetch ? { fetch: env.fetch } : {}),
+      });
     } catch (e) {
       if (!(e instanceof TeacherSourceError)) throw e;
       throw new ResumeError(`Run '${name}' cannot resume: its teacher, ${e.message}`);
     }
+    teacher = loaded.bundle;
+    try {
+      if (ref.source === 'hf') await checkSameHubTeacher(storage, run, loaded);
+    } catch (e) {
+      disposeTeacher(teacher);
+      throw e;
+    }
+    taskData = adoptTeacherTokenizer(config, data, loaded.tokenizer).data;
   }
   try {
     return await checkAndRewind(storage, run, data, taskData, teacher);
   } catch (e) {
     if (teacher) disposeTeacher(teacher);
     throw e;
+  }
+}
+
+/**
+ * A Hub teacher downloaded again must be the one the run trained with: its vocabulary (the run
+ * tokenised with it, and the run's checkpoints keep it) and its lower-casing (the run's config
+ * adopted it). The run keeps nothing else of the teacher (no hash of its files, no shapes), so a
+ * model re-uploaded under the same revision with the same vocabulary is not told apart.
+ */
+async function checkSameHubTeacher(
+  storage: RunStorage,
+  run: RunRecord,
+  loaded: LoadedTeacher,
+): Promise<void> {
+  const name = run.config.name;
+  const saved = (await storage.latestCheckpoint(run.id))?.tokenizer;
+  const why = (what: string) =>
+    new ResumeError(
+      `Run '${name}' cannot resume: its teacher downloaded again from ${loaded.source} is not the one it trained with (${what})`,
+    );
+  if (!saved) throw why('the run kept no vocabulary to compare with');
+  const vocab = loaded.tokenizer.vocab;
+  if (vocab.length !== saved.vocab.length) {
+    throw why(`its vocabulary has ${vocab.length} tokens, the run's ${saved.vocab.length}`);
+  }
+  const i = vocab.findIndex((w, j) => w !== saved.vocab[j]);
+  if (i >= 0) throw why(`its vocabulary differs at token ${i}`);
+  if (loaded.tokenizer.lowercase !== run.config.tokenizer.lowercase) {
+    throw why(
+      loaded.tokenizer.lowercase
+        ? 'it lower-cases, the run did not'
+        : 'it keeps case, the run lower-cased',
+    );
   }
 }
 

@@ -101,7 +101,7 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
       const storage = await openStorage();
       const pref = (await storage.getRun(runId))?.config.backend;
       if (pref && (!backend || (pref !== 'auto' && pref !== backend.name))) await init(pref);
-      ctx = await prepareResume(storage, runId, data);
+      ctx = await prepareResume(storage, runId, data, env.fetch ? { fetch: env.fetch } : {});
     } catch (e) {
       resuming.delete(runId);
       env.post({ type: 'phase', runId, phase: 'failed' });
@@ -167,7 +167,7 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
     // A saved or Hugging Face teacher is loaded before anything is recorded: a bad one starts
     // nothing. The run then tokenises with its vocabulary.
     let outside: LoadedTeacher | null = null;
-    // A resumed run's saved-checkpoint teacher was loaded (and its vocabulary adopted) already.
+    // A resumed run's saved-checkpoint or Hub teacher was loaded (its vocabulary adopted) already.
     if (hasOutsideTeacher(config) && !resume?.teacher) {
       env.post({ type: 'phase', runId, phase: 'preparing', detail: 'loading the teacher' });
       try {
