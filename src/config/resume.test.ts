@@ -1,7 +1,8 @@
 // Which runs may resume (resumeRefusal): every KD method and both add-ons with a single teacher
-// trained in the run (MLM-pretrained or not), from a saved checkpoint or from a Hugging Face Hub
-// URL; a Hugging Face teacher from picked files, a handed-in teacher or an ensemble is refused with
-// its reason, and so is an add-on this version does not know.
+// trained in the run (MLM-pretrained or not), from a saved checkpoint, from a Hugging Face Hub URL
+// or from picked Hugging Face files (reloaded from the teacher checkpoint the run saves of it); a
+// handed-in teacher or an ensemble is refused with its reason, and so is an add-on this version
+// does not know.
 import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from './defaults';
 import { glitterAddonDefaults, KD_DEFAULTS, kdDefaults, type KdKind } from './kd-methods';
@@ -38,7 +39,8 @@ describe('resumeRefusal', () => {
 
   it('refuses a teacher whose state is not saved with the run, saying why', () => {
     // A saved checkpoint is reloaded by its key and a Hub model downloaded again, as at the start
-    // (the worker refuses then if that fails); picked files are not kept.
+    // (the worker refuses then if that fails); picked files from the teacher checkpoint the run
+    // saved of them (the worker refuses a run whose save failed).
     expect(
       resumeRefusal(kdRun('vanilla', { source: 'checkpoint', key: 'kd/a/step-1' })),
     ).toBeNull();
@@ -57,7 +59,7 @@ describe('resumeRefusal', () => {
           from: { kind: 'files', names: ['config.json', 'model.safetensors', 'vocab.txt'] },
         }),
       ),
-    ).toMatch(/teacher is a Hugging Face model from picked files, which are not kept/);
+    ).toBeNull();
     expect(resumeRefusal(kdRun('vanilla', { source: 'provided' }))).toMatch(/handed in/);
     const ensemble = kdRun('vanilla');
     if (ensemble.kd!.teacher!.source === 'train') ensemble.kd!.teacher!.ensemble = 3;
@@ -72,11 +74,8 @@ describe('resumeRefusal', () => {
       expect(resumeRefusal(c)).toBeNull();
     }
     // The training state alone is fine for an outside teacher: the loop is handed the teacher.
-    const outside = kdRun('vanilla', {
-      source: 'hf',
-      from: { kind: 'files', names: ['config.json', 'model.safetensors', 'vocab.txt'] },
-    });
-    expect(resumeRefusal(outside)).toMatch(/teacher is a Hugging Face model from picked files/);
+    const outside = kdRun('vanilla', { source: 'provided' });
+    expect(resumeRefusal(outside)).toMatch(/handed in/);
     expect(stateResumeRefusal(outside)).toBeNull();
   });
 

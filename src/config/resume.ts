@@ -40,8 +40,9 @@ const RESUMABLE_KD_KEYS: readonly string[] = ['method', 'teacher', 'labelNoise',
  * Null when a run of `config` can resume from a resume point and reproduce the uninterrupted run;
  * otherwise the reason it cannot, as a sentence for the page. Covers the teacher too: a single
  * teacher trained in the run is reloaded from its teacher checkpoint, a saved checkpoint that
- * teaches from its key, a Hugging Face model from the Hub downloaded again (src/train/resume-run.ts);
- * other teachers (picked files, handed in, ensembles) are not kept to reload.
+ * teaches from its key, a Hugging Face model from the Hub downloaded again, one from picked files
+ * from the teacher checkpoint the run saved of it at its start (src/train/resume-run.ts); other
+ * teachers (handed in, ensembles) are not kept to reload.
  */
 export function resumeRefusal(config: RunConfig): string | null {
   const state = stateResumeRefusal(config);
@@ -54,12 +55,10 @@ export function resumeRefusal(config: RunConfig): string | null {
   const teacherUsed = kd?.method.kind !== 'none' || config.student?.kind === 'kron-bert';
   if (t && teacherUsed) {
     // A Hub model is downloaded again on resume (a failed download or another model refuses it
-    // then, in the worker); picked files are not kept.
-    if (t.source === 'hf' && t.from.kind === 'files') {
-      return 'This run cannot resume: its teacher is a Hugging Face model from picked files, which are not kept in this browser to reload (a teacher from a Hub URL, trained in the run or a saved checkpoint is reloaded)';
-    }
+    // then, in the worker); one from picked files is reloaded from the teacher checkpoint the run
+    // saved of it at its start (a run whose save failed is refused then, in the worker).
     if (t.source === 'provided') {
-      return 'This run cannot resume: its teacher was handed in from outside the run, and only a teacher trained in the run, a saved checkpoint or a Hub model is reloaded on resume';
+      return 'This run cannot resume: its teacher was handed in from outside the run, and only a teacher trained in the run, a saved checkpoint or a Hugging Face model is reloaded on resume';
     }
     if (t.source === 'train' && (t.ensemble ?? 1) > 1) {
       return 'This run cannot resume: its teacher is an ensemble, and only a single trained teacher is saved';

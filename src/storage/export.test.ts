@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../config/defaults';
 import { parseSafetensors, writeSafetensors } from '../io/safetensors';
 import type { EvalPoint, TrainPoint } from '../protocol';
+import { bertConfig } from '../model/config';
 import { StorageError } from './db';
 import {
   arraysFromWeights,
@@ -186,11 +187,36 @@ describe('checkpoint safetensors', () => {
     expect(back.metricsSummary).toEqual(r.metricsSummary);
     expect(back.tokenizer).toEqual(r.tokenizer);
     expect(back.task).toEqual(r.task);
+    expect(back.arch).toBeNull();
     const arrays = arraysFromWeights(back.weights);
     expect(arrays.get('bert.embeddings.word_embeddings.weight')).toEqual({
       shape: [3, 2],
       data: new Float32Array([1, -2, 3.5, 0, 1e-8, 7]),
     });
+  });
+
+  it("round-trips a Hugging Face teacher's encoder configuration (arch)", () => {
+    const arch = bertConfig(
+      {
+        layers: 2,
+        hidden: 16,
+        heads: 2,
+        intermediate: 32,
+        hiddenDropout: 0.1,
+        attentionDropout: 0.1,
+      },
+      6,
+      2,
+    );
+    const r: CheckpointRecord = {
+      ...record(),
+      role: 'teacher',
+      arch: { ...arch, layerNormEps: 1e-5 },
+    };
+    const back = checkpointFromSafetensors(checkpointToSafetensors(r));
+    expect(back.notes).toEqual([]);
+    expect(back.role).toBe('teacher');
+    expect(back.arch).toEqual(r.arch);
   });
 
   it('reads a plain safetensors file (no metadata) as weights alone', () => {

@@ -26,8 +26,10 @@ import {
   type StoredTokenizer,
   storedTokenizerSchema,
   taskSpecSchema,
+  bertConfigSchema,
 } from './schema';
 import type { TaskSpec } from '../data/types';
+import type { BertConfig } from '../model/config';
 
 // --- CSV -------------------------------------------------------------------------------------
 
@@ -199,7 +201,8 @@ export function arraysFromWeights(weights: Record<string, StoredTensor>): Map<st
 /**
  * A checkpoint's weights as a safetensors file (F32, tensors sorted by name; the optimizer state is
  * left out, as Hugging Face files have none). The metadata carries the step, role, run config,
- * metrics summary, vocabulary and task as strings, so the file alone re-imports as a checkpoint
+ * metrics summary, vocabulary, task and (a Hugging Face teacher's) encoder configuration as
+ * strings, so the file alone re-imports as a checkpoint
  * that can run.
  */
 export function checkpointToSafetensors(r: CheckpointRecord): Uint8Array {
@@ -219,6 +222,7 @@ export function checkpointToSafetensors(r: CheckpointRecord): Uint8Array {
     'distillery.metrics_summary': JSON.stringify(r.metricsSummary),
     ...(r.tokenizer ? { 'distillery.tokenizer': JSON.stringify(r.tokenizer) } : {}),
     ...(r.task ? { 'distillery.task': JSON.stringify(r.task) } : {}),
+    ...(r.arch ? { 'distillery.arch': JSON.stringify(r.arch) } : {}),
   });
 }
 
@@ -231,6 +235,8 @@ export interface ImportedWeights {
   metricsSummary: MetricsSummary | null;
   tokenizer: StoredTokenizer | null;
   task: TaskSpec | null;
+  /** A teacher's encoder configuration (CheckpointRecord.arch), when the file carries one. */
+  arch: BertConfig | null;
   /** Problems with the metadata (the weights are still usable). */
   notes: string[];
 }
@@ -299,6 +305,7 @@ export function checkpointFromSafetensors(
     metricsSummary: metaJson(meta, 'distillery.metrics_summary', metricsSummarySchema, notes),
     tokenizer: metaJson(meta, 'distillery.tokenizer', storedTokenizerSchema, notes),
     task: metaJson(meta, 'distillery.task', taskSpecSchema, notes),
+    arch: metaJson(meta, 'distillery.arch', bertConfigSchema, notes),
     notes,
   };
 }

@@ -4,6 +4,7 @@
 import type { RunConfig } from '../config/run-config';
 import { validateRunConfig } from '../config/validate';
 import type { TaskSpec } from '../data/types';
+import type { BertConfig } from '../model/config';
 import type { EvalPoint, TrainPoint } from '../protocol';
 import { browserEstimate, inTransaction, openDb, StorageError, type Db } from './db';
 import {
@@ -73,6 +74,8 @@ export interface SaveCheckpointInput {
   tokenizer?: StoredTokenizer | null;
   /** The task the weights were trained on. */
   task?: TaskSpec | null;
+  /** A teacher's encoder configuration when the run config does not hold it (CheckpointRecord.arch). */
+  arch?: BertConfig;
 }
 
 /**
@@ -371,6 +374,7 @@ export class RunStorage {
         bytes,
         tokenizer: input.tokenizer ?? null,
         task: input.task ?? null,
+        ...(input.arch ? { arch: input.arch } : {}),
       };
       await tx.objectStore('checkpoints').put(record);
       const meta = checkpointMeta(record);
@@ -459,6 +463,7 @@ export class RunStorage {
       bytes: tensorBytes(w.weights),
       tokenizer: w.tokenizer,
       task: w.task,
+      ...(role === 'teacher' && w.arch ? { arch: w.arch } : {}),
     };
     const meta = checkpointMeta(record);
     const run: RunRecord = {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { RunConfig } from '../config/run-config';
 import { validateRunConfig, parseRunConfig } from '../config/validate';
 import type { TaskSpec } from '../data/types';
+import type { BertConfig } from '../model/config';
 import type { EvalPoint, TrainPoint } from '../protocol';
 
 /** IndexedDB database name. */
@@ -80,12 +81,17 @@ export interface CheckpointRecord {
   tokenizer: StoredTokenizer | null;
   /** The task the model was trained on (labels, metrics); null before schema 2. */
   task: TaskSpec | null;
+  /**
+   * The encoder configuration of a teacher whose architecture the run config does not hold (a
+   * Hugging Face teacher from picked files, saved so a resume can reload it); absent otherwise.
+   */
+  arch?: BertConfig;
 }
 
 /** A checkpoint's record without its tensors, kept in the run record for listing. */
 export type CheckpointMeta = Omit<
   CheckpointRecord,
-  'schema' | 'runConfig' | 'weights' | 'optimizer' | 'tokenizer' | 'task'
+  'schema' | 'runConfig' | 'weights' | 'optimizer' | 'tokenizer' | 'task' | 'arch'
 >;
 
 export type RunStatus =
@@ -335,10 +341,29 @@ export const taskSpecSchema = z.strictObject({
   mainMetric: metricNames,
 });
 
+const positive = z.number().int().min(1);
+/** A BERT encoder configuration (CheckpointRecord.arch). */
+export const bertConfigSchema = z.strictObject({
+  vocabSize: positive,
+  hiddenSize: positive,
+  numHiddenLayers: positive,
+  numAttentionHeads: positive,
+  intermediateSize: positive,
+  maxPositionEmbeddings: positive,
+  typeVocabSize: positive,
+  hiddenDropoutProb: z.number().min(0).max(1),
+  attentionProbsDropoutProb: z.number().min(0).max(1),
+  layerNormEps: z.number().positive(),
+  initializerRange: z.number().min(0),
+  numLabels: positive,
+  padTokenId: z.number().int().min(0),
+});
+
 const checkpointV2 = checkpointV1.extend({
   schema: z.literal(CKPT_SCHEMA),
   tokenizer: storedTokenizerSchema.nullable(),
   task: taskSpecSchema.nullable(),
+  arch: bertConfigSchema.optional(),
 });
 
 /** Bytes of tensor data in a set of stored tensors. */

@@ -337,10 +337,7 @@ describe('library', () => {
     outside.name = 'outside teacher';
     outside.kd = {
       method: { kind: 'vanilla', temperature: 4, alpha: 0.5 },
-      teacher: {
-        source: 'hf',
-        from: { kind: 'files', names: ['config.json', 'model.safetensors', 'vocab.txt'] },
-      },
+      teacher: { source: 'provided' },
     };
     await storage.createRun(outside, { id: 'outside', status: 'running' });
     const files = defaultRunConfig();
@@ -362,7 +359,7 @@ describe('library', () => {
     expect(await library.resume('early')).toBe(false);
     expect(store.getState().error).toMatch(/no resume point: start it again/);
     expect(await library.resume('outside')).toBe(false);
-    expect(store.getState().error).toMatch(/its teacher is a Hugging Face model from picked files/);
+    expect(store.getState().error).toMatch(/its teacher was handed in from outside the run/);
     expect(await library.resume('files')).toBe(false);
     expect(store.getState().error).toMatch(
       /cannot resume until the files train.tsv, dev.tsv is loaded again/,

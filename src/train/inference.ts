@@ -49,10 +49,14 @@ export function loadCheckpointModel(r: CheckpointRecord): LoadedCheckpoint {
   const tokenizer = new WordPieceTokenizer(r.tokenizer.vocab, { lowercase: r.tokenizer.lowercase });
   const numLabels = r.task.kind === 'regression' ? 1 : r.task.numLabels;
   const maxLen = c.tokenizer.maxLen;
-  const bert = bertConfig(teacherArch ?? c.model, tokenizer.vocabSize, numLabels, {
-    maxPositions: Math.max(512, maxLen),
-    padTokenId: tokenizer.specialIds.pad,
-  });
+  // A Hugging Face teacher's checkpoint keeps its own encoder configuration (CheckpointRecord.arch).
+  const bert =
+    r.role === 'teacher' && r.arch
+      ? { ...r.arch }
+      : bertConfig(teacherArch ?? c.model, tokenizer.vocabSize, numLabels, {
+          maxPositions: Math.max(512, maxLen),
+          padTokenId: tokenizer.specialIds.pad,
+        });
   // NKP init needs a teacher; the stored weights replace the init anyway.
   const spec =
     r.role === 'teacher'

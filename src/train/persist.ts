@@ -7,6 +7,7 @@
 import type { RunConfig } from '../config/run-config';
 import type { TaskSpec } from '../data/types';
 import type { ParamArray } from '../model';
+import type { BertConfig } from '../model/config';
 import type { ResumeState } from './loop';
 import type { EvalPoint, FromWorker, TrainPoint } from '../protocol';
 import {
@@ -207,12 +208,16 @@ export class RunRecorder {
       .catch((err: unknown) => this.report('checkpoint', err));
   }
 
-  /** Queues a save of the run's trained teacher (role 'teacher', label 'best'). */
+  /**
+   * Queues a save of the run's teacher (role 'teacher', label 'best'): one trained in the run, or
+   * a Hugging Face teacher from picked files with its encoder configuration (`arch`), which the
+   * run config does not hold, so a resume can reload it.
+   */
   teacher(
     step: number,
     dev: EvalPoint | null,
     weights: Map<string, ParamArray>,
-    extra: CheckpointExtras,
+    extra: CheckpointExtras & { arch?: BertConfig },
   ): void {
     const stored = weightsFromArrays(weights);
     this.chain = this.chain
@@ -226,6 +231,7 @@ export class RunRecorder {
           metricsSummary: { trainLoss: null, dev, best: dev },
           tokenizer: extra.tokenizer,
           task: extra.task,
+          ...(extra.arch ? { arch: extra.arch } : {}),
         });
         this.post({ type: 'stored', runId: this.runId, what: 'checkpoint' });
       })

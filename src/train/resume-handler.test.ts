@@ -6,9 +6,11 @@
 // its checkpoint), with Pro-KD + SWA (method state and θ̄ stored and read back; the reloaded
 // teacher has no footprints), and with a saved checkpoint as the teacher (reloaded by its key;
 // refused once deleted), and with a Hugging Face teacher from a Hub URL (downloaded again through a
-// fake fetch; refused when the download fails or serves another vocabulary). Refusals: the run this
-// worker trains, a finished run, a run without a resume point, a Hugging Face teacher from picked
-// files, other data; a refused resume changes nothing stored.
+// fake fetch; refused when the download fails or serves another vocabulary), and with a Hugging Face
+// teacher from picked files (saved as the run's teacher checkpoint at the start, reloaded from it in
+// a worker without the files; refused when that checkpoint is missing). Refusals: the run this
+// worker trains, a finished run, a run without a resume point, a handed-in teacher, other data; a
+// refused resume changes nothing stored.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { beforeAll } from 'vitest';
@@ -22,6 +24,7 @@ import { RunStorage } from '../storage';
 import { makeRng } from '../util/rng';
 import { exportModel } from '../io';
 import { loadCheckpointModel } from './inference';
+import type { TeacherFile } from './teacher-source';
 import { createWorkerHandler } from './worker-handler';
 
 beforeAll(async () => {
@@ -98,8 +101,15 @@ function handler(dbName: string, fetchImpl?: typeof fetch) {
   return { posted, handle, waitFor };
 }
 
-const start = (runId: string, c: RunConfig, d: TaskData = data()) =>
-  ({ type: 'start', version: PROTOCOL_VERSION, runId, config: c, data: d }) as const;
+const start = (runId: string, c: RunConfig, d: TaskData = data(), files?: TeacherFile[]) =>
+  ({
+    type: 'start',
+    version: PROTOCOL_VERSION,
+    runId,
+    config: c,
+    data: d,
+    ...(files ? { teacherFiles: files } : {}),
+  }) as const;
 const resume = (runId: string, d: TaskData = data()) =>
   ({ type: 'resumeRun', version: PROTOCOL_VERSION, runId, data: d }) as const;
 
@@ -109,9 +119,10 @@ async function trainFull(
   id: string,
   c: RunConfig,
   fetchImpl?: typeof fetch,
+  files?: TeacherFile[],
 ): Promise<void> {
   const h = handler(db, fetchImpl);
-  await h.handle(start(id, c));
+  await h.handle(start(id, c, data(), files));
   await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
   await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
 }
@@ -125,10 +136,11 @@ async function trainCut(
   id: string,
   c: RunConfig,
   fetchImpl?: typeof fetch,
+  files?: TeacherFile[],
 ): Promise<number> {
   const storage = await RunStorage.open(db);
   const h = handler(db, fetchImpl);
-  await h.handle(start(id, c));
+  await h.handle(start(id, c, data(), files));
   // Pause as soon as the first dev evaluation is reported (its resume point is being written).
   // Polling storage for the point first raced the run to its end on a loaded CI machine: the
   // store's transactions need event-loop turns that a training loop hands back only every 100 ms.
@@ -441,6 +453,85 @@ describe('resumeRun through the worker handler', () => {
   );
 
   it(
+    'vanilla KD from picked Hugging Face files: saved as the teacher checkpoint, reloaded on resume',
+    async () => {
+      const db = `resume-h-${++dbSeq}`;
+      // The teacher: a trained two-layer BERT exported as Hugging Face files the page "picked".
+      const t = config(20, 'teacher run');
+      t.model = { ...t.model, layers: 2 };
+      t.train = { ...t.train, evalEvery: 10 };
+      await trainFull(db, 'teach', t);
+      const storage = await RunStorage.open(db);
+      const record = (await storage.loadCheckpoint(
+        (await storage.latestCheckpoint('teach'))!.key,
+      ))!;
+      const loaded = loadCheckpointModel(record);
+      const exported = await exportModel(loaded.model, {
+        vocab: record.tokenizer!.vocab,
+        lowercase: record.tokenizer!.lowercase,
+        labels: ['bad', 'good'],
+      });
+      loaded.dispose();
+      const files: TeacherFile[] = [...exported].map(([name, v]) => {
+        const u = typeof v === 'string' ? new TextEncoder().encode(v) : v;
+        return {
+          name,
+          bytes: u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer,
+        };
+      });
+      const c = config(200, 'picked teacher');
+      c.kd = {
+        method: kdDefaults('vanilla'),
+        teacher: { source: 'hf', from: { kind: 'files', names: files.map((f) => f.name) } },
+      };
+      await trainFull(db, 'full', c, undefined, files);
+      const k = await trainCut(db, 'cut', c, undefined, files);
+      const k2 = await trainCut(db, 'cut2', c, undefined, files);
+      // The teacher was saved at the start with its vocabulary, task and encoder configuration.
+      const saved = (await storage.latestCheckpoint('cut', 'teacher'))!;
+      expect(saved.key).toBe('kd/cut/teacher/step-0');
+      expect(saved.tokenizer!.vocab).toEqual(record.tokenizer!.vocab);
+      expect(saved.task!.id).toBe('toy');
+      expect(saved.arch).toMatchObject({
+        numHiddenLayers: 2,
+        hiddenSize: 16,
+        numAttentionHeads: 2,
+      });
+      // Resumed in a fresh worker that has no files: the same curve and evaluations.
+      const h = handler(db);
+      await h.handle(resume('cut'));
+      await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
+      await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
+      const full = await storage.readMetrics('full');
+      const cut = await storage.readMetrics('cut');
+      expect(cut.train.filter((p) => p.step > k).length).toBe(200 - k);
+      expect(cut.train).toEqual(full.train);
+      expect(cut.evals).toEqual(full.evals);
+      expect((await storage.getRun('cut'))!.status).toBe('done');
+      expect((await storage.getRun('cut'))!.summary.best).toEqual(
+        (await storage.getRun('full'))!.summary.best,
+      );
+
+      // A run whose teacher checkpoint did not land (a full disk): refused, nothing else changes.
+      await storage.deleteCheckpoint('kd/cut2/teacher/step-0');
+      const before = await storage.getRun('cut2');
+      const metrics = await storage.readMetrics('cut2');
+      const h2 = handler(db);
+      await h2.handle(resume('cut2'));
+      const e = await h2.waitFor((m) => m.type === 'error');
+      expect(e).toMatchObject({ runId: 'cut2', where: 'config' });
+      expect(e.type === 'error' && e.message).toMatch(
+        /cannot resume: its teacher came from picked files and no teacher checkpoint of it was saved/,
+      );
+      expect(await storage.getRun('cut2')).toEqual(before);
+      expect(await storage.readMetrics('cut2')).toEqual(metrics);
+      expect((await storage.loadResumePoint('cut2'))!.step).toBe(k2);
+      storage.close();
+    },
+    SLOW,
+  );
+
+  it(
     'refuses runs without a resume point or with state it cannot save, changing nothing',
     async () => {
       const db = `resume-h-${++dbSeq}`;
@@ -449,16 +540,13 @@ describe('resumeRun through the worker handler', () => {
       const outside = config(40, 'outside');
       outside.kd = {
         method: { kind: 'vanilla', temperature: 4, alpha: 0.5 },
-        teacher: {
-          source: 'hf',
-          from: { kind: 'files', names: ['config.json', 'model.safetensors', 'vocab.txt'] },
-        },
+        teacher: { source: 'provided' },
       };
       await storage.createRun(outside, { id: 'outside', status: 'interrupted' });
       const h = handler(db);
       for (const [id, why] of [
         ['early', /has no resume point: it stopped before its first dev evaluation/],
-        ['outside', /its teacher is a Hugging Face model from picked files/],
+        ['outside', /its teacher was handed in from outside the run/],
         ['nope', /no saved run 'nope'/],
       ] as const) {
         h.posted.length = 0;

@@ -1,8 +1,9 @@
 // Everything the worker checks and loads before an interrupted run continues ('resumeRun'): the run
 // and its resume point, whether it can resume at all (config/resume.ts), that the task the page
 // loaded is the one it trained on (same vocabulary), and its teacher: a trained one from the run's
-// teacher checkpoint, a saved checkpoint that teaches from its key and a Hugging Face model from the
-// Hub downloaded again from its location and revision, as at the start. Only then is the run
+// teacher checkpoint, a saved checkpoint that teaches from its key, a Hugging Face model from the
+// Hub downloaded again from its location and revision, as at the start, and one from picked files
+// from the teacher checkpoint the run saved of it when it started. Only then is the run
 // rewound to the resume point's step (metrics and checkpoints after it dropped), so a refused
 // resume changes nothing stored.
 import { resumeRefusal } from '../config/resume';
@@ -92,6 +93,28 @@ export async function prepareResume(
       throw e;
     }
     taskData = adoptTeacherTokenizer(config, data, loaded.tokenizer).data;
+  }
+  // A Hugging Face teacher from picked files was saved as the run's teacher checkpoint at its
+  // start (with its encoder configuration and vocabulary): reloaded from there, as the start did.
+  const picked = ref?.source === 'hf' && ref.from.kind === 'files';
+  if (hasPoint && teacherUsed && picked) {
+    const t = await storage.latestCheckpoint(runId, 'teacher');
+    if (!t?.tokenizer || !t.arch) {
+      throw new ResumeError(
+        `Run '${name}' cannot resume: its teacher came from picked files and no teacher checkpoint of it was saved (the browser's storage may have been full): start it again`,
+      );
+    }
+    let loaded;
+    try {
+      loaded = loadCheckpointModel(t);
+    } catch (e) {
+      throw new ResumeError(
+        `Run '${name}' cannot resume: its saved teacher, ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    teacher = teacherBundle(loaded.model);
+    teacher.dev = t.metricsSummary.dev;
+    taskData = adoptTeacherTokenizer(config, data, t.tokenizer).data;
   }
   try {
     return await checkAndRewind(storage, run, data, taskData, teacher);

@@ -15,7 +15,7 @@ import { RunRecorder } from './persist';
 import { createCheckpointService } from './checkpoint-service';
 import { prepareResume, releaseResume, type ResumeContext } from './resume-run';
 import { holdRunLock, runLockHeld } from './run-lock';
-import { disposeTeacher } from '../kd';
+import { bertConfigOf, disposeTeacher } from '../kd';
 import {
   adoptTeacherTokenizer,
   hasOutsideTeacher,
@@ -210,6 +210,21 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
             },
           )
         : null;
+      // A Hugging Face teacher from picked files is saved as the run's teacher checkpoint before
+      // training (its files are not kept), so a resume reloads it from there. A failed save (a
+      // full disk) is reported and the run trains on; such a run is refused at resume.
+      const ref = config.kd?.teacher;
+      if (recorder && outside && !resume && ref?.source === 'hf' && ref.from.kind === 'files') {
+        const arch = bertConfigOf(outside.bundle.model);
+        if (arch) {
+          recorder.teacher(0, null, await outside.bundle.model.params.toArrays(), {
+            tokenizer: { ...outside.tokenizer, vocab: [...outside.tokenizer.vocab] },
+            task: data.spec,
+            lastLoss: null,
+            arch,
+          });
+        }
+      }
       try {
         const result = await runTraining(config, data, {
           backend: name,
