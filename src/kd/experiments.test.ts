@@ -115,6 +115,16 @@ describe('mergeReports', () => {
     const b = reportFile([['none', 2, 0.5]]);
     b.preset.train = { ...b.preset.train, steps: 61 };
     expect(() => mergeReports([a, b])).toThrow(/another setup/);
+    const cased = reportFile([['none', 2, 0.5]]);
+    cased.preset.tokenizer = { ...cased.preset.tokenizer, lowercase: false };
+    expect(() => mergeReports([a, cased])).toThrow(/another setup/);
+    // A run with the saved teacher loaded tokenises with its vocabulary ('provided'): same table.
+    const loaded = reportFile([['none', 2, 0.7]]);
+    loaded.preset.tokenizer = { ...loaded.preset.tokenizer, vocab: 'provided', vocabSize: 403 };
+    loaded.report.teacher.loadedFrom = 'reports/teacher';
+    const m = mergeReports([loaded, a]);
+    expect(m.report.rows[0]!.runs.map((r) => r.seed)).toEqual([1, 2]);
+    expect(m.report.teacher.loadedFrom).toBeNull(); // the trained teacher's header is kept
     expect(() => mergeReports([a, reportFile([['none', 1, 0.6]])])).toThrow(
       /none, seed 1 has two different results/,
     );

@@ -521,12 +521,17 @@ export interface ExperimentFile {
   report: ExperimentReport;
 }
 
-/** The parts of a preset that must agree for two reports to share a table (not seeds or methods). */
+/**
+ * The parts of a preset that must agree for two reports to share a table (not seeds or methods).
+ * Of the tokenizer only casing and length: a run with a loaded teacher (--teacher) tokenises with
+ * the teacher's vocabulary ('provided'), which for a --save-teacher directory is the vocabulary the
+ * training run built, and the teacher itself is compared separately (parameters, dev result).
+ */
 function sharedSetup(p: ExperimentPreset): string {
   const { task, tokenizer, student, studentSpec, train, teacher, labelNoise } = p;
   return JSON.stringify({
     task,
-    tokenizer,
+    tokenizer: { lowercase: tokenizer.lowercase, maxLen: tokenizer.maxLen },
     student,
     studentSpec: studentSpec ?? null,
     train: { ...train, seed: 0 },
