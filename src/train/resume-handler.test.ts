@@ -127,6 +127,48 @@ async function trainFull(
   await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
 }
 
+/** A two-layer teacher trained as run 'teach' on `db`, exported as Hugging Face files. */
+async function exportedTeacher(db: string) {
+  const t = config(20, 'teacher run');
+  t.model = { ...t.model, layers: 2 };
+  t.train = { ...t.train, evalEvery: 10 };
+  await trainFull(db, 'teach', t);
+  const storage = await RunStorage.open(db);
+  const record = (await storage.loadCheckpoint((await storage.latestCheckpoint('teach'))!.key))!;
+  const loaded = loadCheckpointModel(record);
+  const files = await exportModel(loaded.model, {
+    vocab: record.tokenizer!.vocab,
+    lowercase: record.tokenizer!.lowercase,
+    labels: ['bad', 'good'],
+  });
+  loaded.dispose();
+  return { storage, record, files };
+}
+
+/**
+ * Resumes the interrupted run 'cut' in `h` to the end: its steps after the cut at `k`, its curve,
+ * evaluations and best then equal the uninterrupted run 'full' of `steps` steps.
+ */
+async function expectResumedLikeFull(
+  h: ReturnType<typeof handler>,
+  storage: RunStorage,
+  k: number,
+  steps: number,
+): Promise<void> {
+  await h.handle(resume('cut'));
+  await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
+  await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
+  const full = await storage.readMetrics('full');
+  const cut = await storage.readMetrics('cut');
+  expect(cut.train.filter((p) => p.step > k).length).toBe(steps - k);
+  expect(cut.train).toEqual(full.train);
+  expect(cut.evals).toEqual(full.evals);
+  expect((await storage.getRun('cut'))!.status).toBe('done');
+  expect((await storage.getRun('cut'))!.summary.best).toEqual(
+    (await storage.getRun('full'))!.summary.best,
+  );
+}
+
 /**
  * Starts `c` as run `id` and "closes the tab" once its first resume point has landed: the worker
  * is paused and abandoned (it writes nothing more), and the next page marks the run interrupted.
@@ -365,21 +407,7 @@ describe('resumeRun through the worker handler', () => {
     async () => {
       const db = `resume-h-${++dbSeq}`;
       // The teacher: a trained two-layer BERT exported as Hugging Face files, served by a fake Hub.
-      const t = config(20, 'teacher run');
-      t.model = { ...t.model, layers: 2 };
-      t.train = { ...t.train, evalEvery: 10 };
-      await trainFull(db, 'teach', t);
-      const storage = await RunStorage.open(db);
-      const record = (await storage.loadCheckpoint(
-        (await storage.latestCheckpoint('teach'))!.key,
-      ))!;
-      const loaded = loadCheckpointModel(record);
-      const files = await exportModel(loaded.model, {
-        vocab: record.tokenizer!.vocab,
-        lowercase: record.tokenizer!.lowercase,
-        labels: ['bad', 'good'],
-      });
-      loaded.dispose();
+      const { storage, record, files } = await exportedTeacher(db);
       const bytes = (v: Uint8Array | string): ArrayBuffer => {
         const u = typeof v === 'string' ? new TextEncoder().encode(v) : v;
         return u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
@@ -405,19 +433,7 @@ describe('resumeRun through the worker handler', () => {
       await trainFull(db, 'full', c, online);
       const k = await trainCut(db, 'cut', c, online);
       const k2 = await trainCut(db, 'cut2', c, online);
-      const h = handler(db, online);
-      await h.handle(resume('cut'));
-      await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
-      await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
-      const full = await storage.readMetrics('full');
-      const cut = await storage.readMetrics('cut');
-      expect(cut.train.filter((p) => p.step > k).length).toBe(200 - k);
-      expect(cut.train).toEqual(full.train);
-      expect(cut.evals).toEqual(full.evals);
-      expect((await storage.getRun('cut'))!.status).toBe('done');
-      expect((await storage.getRun('cut'))!.summary.best).toEqual(
-        (await storage.getRun('full'))!.summary.best,
-      );
+      await expectResumedLikeFull(handler(db, online), storage, k, 200);
 
       // Offline, or the Hub now serving another vocabulary: refused, nothing stored changes.
       const before = await storage.getRun('cut2');
@@ -457,21 +473,7 @@ describe('resumeRun through the worker handler', () => {
     async () => {
       const db = `resume-h-${++dbSeq}`;
       // The teacher: a trained two-layer BERT exported as Hugging Face files the page "picked".
-      const t = config(20, 'teacher run');
-      t.model = { ...t.model, layers: 2 };
-      t.train = { ...t.train, evalEvery: 10 };
-      await trainFull(db, 'teach', t);
-      const storage = await RunStorage.open(db);
-      const record = (await storage.loadCheckpoint(
-        (await storage.latestCheckpoint('teach'))!.key,
-      ))!;
-      const loaded = loadCheckpointModel(record);
-      const exported = await exportModel(loaded.model, {
-        vocab: record.tokenizer!.vocab,
-        lowercase: record.tokenizer!.lowercase,
-        labels: ['bad', 'good'],
-      });
-      loaded.dispose();
+      const { storage, record, files: exported } = await exportedTeacher(db);
       const files: TeacherFile[] = [...exported].map(([name, v]) => {
         const u = typeof v === 'string' ? new TextEncoder().encode(v) : v;
         return {
@@ -498,19 +500,7 @@ describe('resumeRun through the worker handler', () => {
         numAttentionHeads: 2,
       });
       // Resumed in a fresh worker that has no files: the same curve and evaluations.
-      const h = handler(db);
-      await h.handle(resume('cut'));
-      await h.waitFor((m) => m.type === 'phase' && m.phase === 'done');
-      await h.waitFor((m) => m.type === 'stored' && m.what === 'status');
-      const full = await storage.readMetrics('full');
-      const cut = await storage.readMetrics('cut');
-      expect(cut.train.filter((p) => p.step > k).length).toBe(200 - k);
-      expect(cut.train).toEqual(full.train);
-      expect(cut.evals).toEqual(full.evals);
-      expect((await storage.getRun('cut'))!.status).toBe('done');
-      expect((await storage.getRun('cut'))!.summary.best).toEqual(
-        (await storage.getRun('full'))!.summary.best,
-      );
+      await expectResumedLikeFull(handler(db), storage, k, 200);
 
       // A run whose teacher checkpoint did not land (a full disk): refused, nothing else changes.
       await storage.deleteCheckpoint('kd/cut2/teacher/step-0');
