@@ -170,6 +170,27 @@ async function expectResumedLikeFull(
 }
 
 /**
+ * Asks `h` to resume the interrupted run 'cut2' and expects the refusal `why`, with its record,
+ * metrics and resume point (at step `k`) unchanged.
+ */
+async function expectRefusedUnchanged(
+  h: ReturnType<typeof handler>,
+  storage: RunStorage,
+  k: number,
+  why: RegExp,
+): Promise<void> {
+  const before = await storage.getRun('cut2');
+  const metrics = await storage.readMetrics('cut2');
+  await h.handle(resume('cut2'));
+  const e = await h.waitFor((m) => m.type === 'error');
+  expect(e).toMatchObject({ runId: 'cut2', where: 'config' });
+  expect(e.type === 'error' && e.message).toMatch(why);
+  expect(await storage.getRun('cut2')).toEqual(before);
+  expect(await storage.readMetrics('cut2')).toEqual(metrics);
+  expect((await storage.loadResumePoint('cut2'))!.step).toBe(k);
+}
+
+/**
  * Starts `c` as run `id` and "closes the tab" once its first resume point has landed: the worker
  * is paused and abandoned (it writes nothing more), and the next page marks the run interrupted.
  */
@@ -386,17 +407,12 @@ describe('resumeRun through the worker handler', () => {
       expect((await storage.getRun('cut'))!.status).toBe('done');
       // The teacher's run deleted (its checkpoints with it): refused, nothing stored changes.
       await storage.deleteRun('teach');
-      const before = await storage.getRun('cut2');
-      const metrics = await storage.readMetrics('cut2');
-      const h2 = handler(db);
-      await h2.handle(resume('cut2'));
-      const e = await h2.waitFor((m) => m.type === 'error');
-      expect(e.type === 'error' && e.message).toMatch(
+      await expectRefusedUnchanged(
+        handler(db),
+        storage,
+        k2,
         /cannot resume: its teacher, no saved checkpoint .* \(was its run deleted\?\)/,
       );
-      expect(await storage.getRun('cut2')).toEqual(before);
-      expect(await storage.readMetrics('cut2')).toEqual(metrics);
-      expect((await storage.loadResumePoint('cut2'))!.step).toBe(k2);
       storage.close();
     },
     SLOW,
@@ -436,8 +452,6 @@ describe('resumeRun through the worker handler', () => {
       await expectResumedLikeFull(handler(db, online), storage, k, 200);
 
       // Offline, or the Hub now serving another vocabulary: refused, nothing stored changes.
-      const before = await storage.getRun('cut2');
-      const metrics = await storage.readMetrics('cut2');
       const offline: typeof fetch = async () => {
         throw new TypeError('Failed to fetch');
       };
@@ -454,14 +468,7 @@ describe('resumeRun through the worker handler', () => {
           ),
         ],
       ] as const) {
-        const h2 = handler(db, f);
-        await h2.handle(resume('cut2'));
-        const e = await h2.waitFor((m) => m.type === 'error');
-        expect(e).toMatchObject({ runId: 'cut2', where: 'config' });
-        expect(e.type === 'error' && e.message).toMatch(why);
-        expect(await storage.getRun('cut2')).toEqual(before);
-        expect(await storage.readMetrics('cut2')).toEqual(metrics);
-        expect((await storage.loadResumePoint('cut2'))!.step).toBe(k2);
+        await expectRefusedUnchanged(handler(db, f), storage, k2, why);
       }
       storage.close();
     },
@@ -504,18 +511,12 @@ describe('resumeRun through the worker handler', () => {
 
       // A run whose teacher checkpoint did not land (a full disk): refused, nothing else changes.
       await storage.deleteCheckpoint('kd/cut2/teacher/step-0');
-      const before = await storage.getRun('cut2');
-      const metrics = await storage.readMetrics('cut2');
-      const h2 = handler(db);
-      await h2.handle(resume('cut2'));
-      const e = await h2.waitFor((m) => m.type === 'error');
-      expect(e).toMatchObject({ runId: 'cut2', where: 'config' });
-      expect(e.type === 'error' && e.message).toMatch(
+      await expectRefusedUnchanged(
+        handler(db),
+        storage,
+        k2,
         /cannot resume: its teacher came from picked files and no teacher checkpoint of it was saved/,
       );
-      expect(await storage.getRun('cut2')).toEqual(before);
-      expect(await storage.readMetrics('cut2')).toEqual(metrics);
-      expect((await storage.loadResumePoint('cut2'))!.step).toBe(k2);
       storage.close();
     },
     SLOW,
