@@ -58,7 +58,10 @@ export function useShortcuts(systemDark: boolean): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       const demo = appStore.getState().demo;
-      if (demo.helpOpen || e.defaultPrevented) return;
+      // While a modal dialog is open (the help), keys belong to it. The DOM is asked, not the
+      // store: Escape closes the dialog at once, but its close event, which clears helpOpen,
+      // comes a task later, and a key pressed in between must already count.
+      if (e.defaultPrevented || document.querySelector('dialog[open]') !== null) return;
       const target = e.target instanceof HTMLElement ? e.target : null;
       const id = shortcutFor({
         key: e.key,
