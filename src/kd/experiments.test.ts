@@ -187,6 +187,14 @@ describe('runExperiment (wasm)', () => {
     ]);
     for (const row of r.rows) {
       expect(row.mean).toBeCloseTo(summarise(row.runs.map((x) => x.best)).mean, 12);
+      // Each run keeps its dev curve, which its best and final come from.
+      for (const run of row.runs) {
+        const curve = run.curve!;
+        expect(curve.map(([step]) => step)).toEqual([30, 60]);
+        expect(Math.max(...curve.map(([, m]) => m))).toBe(run.best);
+        expect(curve.find(([step]) => step === run.bestStep)![1]).toBe(run.best);
+        expect(curve.at(-1)![1]).toBe(run.final);
+      }
       expect(row.max).toBeGreaterThan(0.9); // a plumbing test: the toy runs are on a knife edge
     }
     const md = reportMarkdown(r, 'npm run experiment -- toy');

@@ -253,10 +253,24 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
   },
 };
 
+/** One student run of a method: its best and final dev metric, and the curve they come from. */
+export interface ExperimentRun {
+  seed: number;
+  best: number;
+  final: number;
+  bestStep: number;
+  wallSec: number;
+  /**
+   * Every dev evaluation as [step, metric], in step order (absent in reports written before
+   * 2026-11-24), so a surprising best can be read against its curve.
+   */
+  curve?: [number, number][];
+}
+
 /** One method's runs over the seeds. */
 export interface ExperimentRow {
   method: MethodPresetName;
-  runs: { seed: number; best: number; final: number; bestStep: number; wallSec: number }[];
+  runs: ExperimentRun[];
   /** Mean, sample standard deviation (n − 1), min and max of the best dev metric. */
   mean: number;
   sd: number;
@@ -442,6 +456,7 @@ export async function runExperiment(
           final: r.final?.main ?? NaN,
           bestStep: r.best?.step ?? 0,
           wallSec: r.wallSec,
+          curve: r.evals.map((e) => [e.step, e.main]),
         });
         say(`${method}, seed ${seed}: best ${best.toFixed(4)} in ${r.wallSec.toFixed(0)} s`);
         report.rows = preset.methods
@@ -555,7 +570,7 @@ export function mergeReports(
   if (files.length === 0) throw new Error('nothing to merge');
   const first = files[0]!;
   const setup = sharedSetup(first.preset);
-  const runs = new Map<MethodPresetName, Map<number, ExperimentRow['runs'][number]>>();
+  const runs = new Map<MethodPresetName, Map<number, ExperimentRun>>();
   for (const [i, f] of files.entries()) {
     const r = f.report;
     const what = `file ${i + 1} (${f.command})`;
@@ -576,7 +591,7 @@ export function mergeReports(
       );
     }
     for (const row of r.rows) {
-      const bySeed = runs.get(row.method) ?? new Map<number, ExperimentRow['runs'][number]>();
+      const bySeed = runs.get(row.method) ?? new Map<number, ExperimentRun>();
       runs.set(row.method, bySeed);
       for (const run of row.runs) {
         const had = bySeed.get(run.seed);
@@ -629,6 +644,7 @@ const runSchema = z.object({
   final: z.number(),
   bestStep: z.number(),
   wallSec: z.number(),
+  curve: z.array(z.tuple([z.number(), z.number()])).optional(),
 });
 const fileSchema = z.object({
   command: z.string(),
