@@ -38,11 +38,12 @@ const RESUMABLE_KD_KEYS: readonly string[] = ['method', 'teacher', 'labelNoise',
 
 /**
  * Null when a run of `config` can resume from a resume point and reproduce the uninterrupted run;
- * otherwise the reason it cannot, as a sentence for the page. Covers the teacher too: a single
- * teacher trained in the run is reloaded from its teacher checkpoint, a saved checkpoint that
- * teaches from its key, a Hugging Face model from the Hub downloaded again, one from picked files
- * from the teacher checkpoint the run saved of it at its start (src/train/resume-run.ts); other
- * teachers (handed in, ensembles) are not kept to reload.
+ * otherwise the reason it cannot, as a sentence for the page. Covers the teacher too: a teacher
+ * trained in the run is reloaded from its teacher checkpoint (an ensemble from one per member), a
+ * saved checkpoint that teaches from its key, a Hugging Face model from the Hub downloaded again,
+ * one from picked files from the teacher checkpoint the run saved of it at its start
+ * (src/train/resume-run.ts); a teacher handed in from outside the run (the CLI's) is not kept to
+ * reload.
  */
 export function resumeRefusal(config: RunConfig): string | null {
   const state = stateResumeRefusal(config);
@@ -59,9 +60,6 @@ export function resumeRefusal(config: RunConfig): string | null {
     // saved of it at its start (a run whose save failed is refused then, in the worker).
     if (t.source === 'provided') {
       return 'This run cannot resume: its teacher was handed in from outside the run, and only a teacher trained in the run, a saved checkpoint or a Hugging Face model is reloaded on resume';
-    }
-    if (t.source === 'train' && (t.ensemble ?? 1) > 1) {
-      return 'This run cannot resume: its teacher is an ensemble, and only a single trained teacher is saved';
     }
   }
   return null;

@@ -39,6 +39,12 @@ export interface TeacherBundle {
    * the encoder alone. KroneckerBERT's stage 1 starts the student's MLM head from it.
    */
   mlmHead?: Map<string, tf.Tensor>;
+  /**
+   * A teacher ensemble trained in the run (kd.teacher.ensemble > 1): its members in order, each
+   * with its own dev evaluation, so each can be saved as a checkpoint and the ensemble rebuilt on
+   * resume. `model` owns them (its dispose frees them all).
+   */
+  members?: { model: Model; dev: EvalPoint | null }[];
 }
 
 /** Wraps a model as a teacher bundle, freezing its variables. */

@@ -9,7 +9,7 @@ import type { EvalPoint, TrainPoint } from '../protocol';
 import { openDb, StorageError } from './db';
 import { checkpointToSafetensors, runExportToJson, weightsFromArrays } from './export';
 import { appendToChunks, RunStorage } from './runs';
-import { CHUNK_POINTS, checkpointKey, CKPT_SCHEMA, type StoredTensor } from './schema';
+import { CHUNK_POINTS, checkpointKey, CKPT_SCHEMA, roleName, type StoredTensor } from './schema';
 
 let dbSeq = 0;
 let storage: RunStorage;
@@ -219,6 +219,35 @@ describe('checkpoints', () => {
     ).rejects.toThrow(/no run 'none'/);
   });
 
+  it("a teacher ensemble's members: one key each at the same step, listed and loaded by member", async () => {
+    await storage.createRun(defaultRunConfig(), { id: 'e' });
+    // Members saved at the same step must not overwrite each other.
+    for (const member of [0, 1, 2]) {
+      await storage.saveCheckpoint({
+        runId: 'e',
+        step: 8,
+        role: 'teacher',
+        member,
+        weights: weights(10 * member),
+      });
+    }
+    const run = (await storage.getRun('e'))!;
+    expect(run.checkpoints.map((m) => [m.key, m.member, roleName(m)])).toEqual([
+      ['kd/e/teacher/step-8', 0, 'teacher 1'],
+      ['kd/e/teacher-2/step-8', 1, 'teacher 2'],
+      ['kd/e/teacher-3/step-8', 2, 'teacher 3'],
+    ]);
+    for (const member of [0, 1, 2]) {
+      const r = (await storage.latestCheckpoint('e', 'teacher', member))!;
+      expect(r.member).toBe(member);
+      expect(new Float32Array(r.weights['encoder.w']!.data)[0]).toBe(10 * member);
+    }
+    expect(await storage.latestCheckpoint('e', 'teacher', 3)).toBeNull();
+    await storage.deleteCheckpoint('kd/e/teacher-2/step-8');
+    expect(await storage.latestCheckpoint('e', 'teacher', 1)).toBeNull();
+    expect((await storage.latestCheckpoint('e', 'teacher', 2))?.key).toBe('kd/e/teacher-3/step-8');
+  });
+
   // The checkpoint is put before the run's list entry: failing either write must leave neither.
   for (const failing of ['checkpoints', 'runs']) {
     it(`a full disk while saving a checkpoint (${failing} put fails): clear error, nothing half-written`, async () => {
@@ -271,7 +300,7 @@ describe('checkpoints', () => {
     expect(run.config).toEqual(src.runConfig);
     expect(checkpoint.key).toBe(checkpointKey(run.id, 8));
     const back = (await storage.loadCheckpoint(checkpoint.key))!;
-    expect(back.weights).toEqual(src.weights);
+    expect(back.weights).toStrictEqual(src.weights);
     await expect(storage.importSafetensors(new Uint8Array(3), 'bad.safetensors')).rejects.toThrow(
       /^bad\.safetensors: truncated/,
     );

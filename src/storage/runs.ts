@@ -76,6 +76,8 @@ export interface SaveCheckpointInput {
   task?: TaskSpec | null;
   /** A teacher's encoder configuration when the run config does not hold it (CheckpointRecord.arch). */
   arch?: BertConfig;
+  /** The member of a trained teacher ensemble (CheckpointRecord.member; role 'teacher' only). */
+  member?: number;
 }
 
 /**
@@ -352,7 +354,7 @@ export class RunStorage {
    */
   async saveCheckpoint(input: SaveCheckpointInput): Promise<CheckpointMeta> {
     const role = input.role ?? 'student';
-    const key = checkpointKey(input.runId, input.step, role);
+    const key = checkpointKey(input.runId, input.step, role, input.member ?? 0);
     const optimizer = input.optimizer ?? null;
     const bytes = tensorBytes(input.weights) + (optimizer ? tensorBytes(optimizer.slots) : 0);
     const what = `the checkpoint of run '${input.runId}' at step ${input.step} (${bytes} bytes)`;
@@ -375,12 +377,16 @@ export class RunStorage {
         tokenizer: input.tokenizer ?? null,
         task: input.task ?? null,
         ...(input.arch ? { arch: input.arch } : {}),
+        ...(input.member !== undefined ? { member: input.member } : {}),
       };
       await tx.objectStore('checkpoints').put(record);
       const meta = checkpointMeta(record);
       const list = run.checkpoints.filter((m) => m.key !== key);
       list.push(meta);
-      list.sort((a, b) => a.step - b.step || a.role.localeCompare(b.role));
+      list.sort(
+        (a, b) =>
+          a.step - b.step || a.role.localeCompare(b.role) || (a.member ?? 0) - (b.member ?? 0),
+      );
       await runs.put({ ...run, checkpoints: list, updatedAt: Date.now() });
       return meta;
     });
@@ -397,13 +403,19 @@ export class RunStorage {
     }
   }
 
-  /** The run's checkpoint of `role` with the highest step (to resume from), or null. */
+  /**
+   * The run's checkpoint of `role` with the highest step (to resume from), or null; for a teacher
+   * ensemble, that of member `member` (a single teacher is member 0).
+   */
   async latestCheckpoint(
     runId: string,
     role: CheckpointRole = 'student',
+    member = 0,
   ): Promise<CheckpointRecord | null> {
     const run = await this.getRun(runId);
-    const metas = (run?.checkpoints ?? []).filter((m) => m.role === role);
+    const metas = (run?.checkpoints ?? []).filter(
+      (m) => m.role === role && (m.member ?? 0) === member,
+    );
     const last = metas.reduce<CheckpointMeta | null>(
       (b, m) => (!b || m.step > b.step ? m : b),
       null,

@@ -6,6 +6,7 @@ import { defaultRunConfig } from '../config/defaults';
 import {
   checkpointKey,
   CKPT_SCHEMA,
+  roleName,
   migrateCheckpoint,
   newRunId,
   readRunRecord,
@@ -36,6 +37,14 @@ describe('checkpoint keys', () => {
   it('follow kd/<runId>/step-<n>, with teachers under teacher/', () => {
     expect(checkpointKey('abc', 12)).toBe('kd/abc/step-12');
     expect(checkpointKey('abc', 0, 'teacher')).toBe('kd/abc/teacher/step-0');
+    // Members of a trained teacher ensemble: member 0 keeps the single teacher's key.
+    expect(checkpointKey('abc', 7, 'teacher', 0)).toBe('kd/abc/teacher/step-7');
+    expect(checkpointKey('abc', 7, 'teacher', 1)).toBe('kd/abc/teacher-2/step-7');
+    expect(() => checkpointKey('abc', 7, 'student', 1)).toThrow(/only a teacher/);
+    expect(() => checkpointKey('abc', 7, 'teacher', -1)).toThrow(/bad ensemble member/);
+    expect(roleName({ role: 'student' })).toBe('');
+    expect(roleName({ role: 'teacher' })).toBe('teacher');
+    expect(roleName({ role: 'teacher', member: 0 })).toBe('teacher 1');
     expect(() => checkpointKey('a/b', 1)).toThrow(/bad run id/);
     expect(() => checkpointKey('a', -1)).toThrow(/bad step/);
   });
@@ -98,7 +107,7 @@ describe('migrateCheckpoint', () => {
     expect(r.schema).toBe(2);
     expect(r.tokenizer).toBeNull();
     expect(r.task).toBeNull();
-    expect(r.weights).toEqual(rest.weights);
+    expect(r.weights).toStrictEqual(rest.weights);
     // A schema-1 record with schema-2 fields is malformed, not silently accepted.
     expect(() => migrateCheckpoint({ ...v1, task: null })).toThrow(/malformed checkpoint/);
   });

@@ -60,10 +60,18 @@ export interface StoredTokenizer {
 /** A checkpoint record (schema 2): self-describing, one per key, written in one transaction. */
 export interface CheckpointRecord {
   schema: typeof CKPT_SCHEMA;
-  /** `kd/<runId>/step-<n>`, or `kd/<runId>/teacher/step-<n>` for a run's teacher. */
+  /**
+   * `kd/<runId>/step-<n>`, or `kd/<runId>/teacher/step-<n>` for a run's teacher
+   * (`kd/<runId>/teacher-<k+1>/step-<n>` for member k ≥ 1 of a trained teacher ensemble).
+   */
   key: string;
   runId: string;
   role: CheckpointRole;
+  /**
+   * The member (0, 1, …) of a teacher ensemble trained in the run that these weights are, each
+   * saved so a resume can rebuild the ensemble in member order; absent for a single model.
+   */
+  member?: number;
   /** Free-form tag ('best', 'final', 'footprint'): metadata, not part of the key. */
   label: string | null;
   /** Milliseconds since the epoch. */
@@ -195,15 +203,38 @@ export function newRunId(now = Date.now()): string {
   return `r${now.toString(36)}-${rand}`;
 }
 
-/** The checkpoint key of STYLE R17: `kd/<runId>/step-<n>` (a teacher's: `kd/<runId>/teacher/step-<n>`). */
+/**
+ * The checkpoint key of STYLE R17: `kd/<runId>/step-<n>` (a teacher's: `kd/<runId>/teacher/step-<n>`,
+ * and member k ≥ 1 of a teacher ensemble's: `kd/<runId>/teacher-<k+1>/step-<n>`, so the members
+ * of one step do not collide; member 0 keeps the single teacher's key).
+ */
 export function checkpointKey(
   runId: string,
   step: number,
   role: CheckpointRole = 'student',
+  member = 0,
 ): string {
   if (!RUN_ID.test(runId)) throw new Error(`checkpointKey: bad run id '${runId}'`);
   if (!Number.isSafeInteger(step) || step < 0) throw new Error(`checkpointKey: bad step ${step}`);
-  return role === 'teacher' ? `kd/${runId}/teacher/step-${step}` : `kd/${runId}/step-${step}`;
+  if (!Number.isSafeInteger(member) || member < 0) {
+    throw new Error(`checkpointKey: bad ensemble member ${member}`);
+  }
+  if (role === 'student') {
+    if (member !== 0) throw new Error('checkpointKey: only a teacher has ensemble members');
+    return `kd/${runId}/step-${step}`;
+  }
+  return member === 0
+    ? `kd/${runId}/teacher/step-${step}`
+    : `kd/${runId}/teacher-${member + 1}/step-${step}`;
+}
+
+/**
+ * Whose weights a checkpoint holds, for lists and file names: '' for the student, 'teacher' for a
+ * single teacher, 'teacher 1', 'teacher 2', … for the members of a trained teacher ensemble.
+ */
+export function roleName(m: Pick<CheckpointMeta, 'role' | 'member'>): string {
+  if (m.role === 'student') return '';
+  return m.member === undefined ? 'teacher' : `teacher ${m.member + 1}`;
 }
 
 // --- zod schemas -----------------------------------------------------------------------------
@@ -245,6 +276,7 @@ export const checkpointMetaSchema = z.strictObject({
   key: z.string(),
   runId: z.string().regex(RUN_ID),
   role: z.enum(['student', 'teacher']),
+  member: z.number().int().min(0).optional(),
   label: z.string().nullable(),
   createdAt: finite,
   step: z.number().int().min(0),
@@ -364,6 +396,7 @@ const checkpointV2 = checkpointV1.extend({
   tokenizer: storedTokenizerSchema.nullable(),
   task: taskSpecSchema.nullable(),
   arch: bertConfigSchema.optional(),
+  member: z.number().int().min(0).optional(),
 });
 
 /** Bytes of tensor data in a set of stored tensors. */
@@ -523,6 +556,7 @@ export function checkpointMeta(r: CheckpointRecord): CheckpointMeta {
     key: r.key,
     runId: r.runId,
     role: r.role,
+    ...(r.member !== undefined ? { member: r.member } : {}),
     label: r.label,
     createdAt: r.createdAt,
     step: r.step,

@@ -19,6 +19,7 @@ import {
 import {
   checkpointToSafetensors,
   metricsToCsv,
+  roleName,
   runExportToJson,
   type RunRecord,
   type RunStorage,
@@ -471,7 +472,7 @@ export function createLibrary(deps: {
         const r = await s.loadCheckpoint(key);
         if (!r) throw new Error(`no checkpoint ${key}`);
         return {
-          name: `${runName(r.runId)}-step-${r.step}${r.role === 'teacher' ? '-teacher' : ''}.safetensors`,
+          name: `${runName(r.runId)}-step-${r.step}${r.role === 'teacher' ? `-${roleName(r).replace(' ', '-')}` : ''}.safetensors`,
           type: 'application/octet-stream',
           data: checkpointToSafetensors(r),
         };

@@ -92,6 +92,19 @@ describe('teacher candidates', () => {
     expect(excluded).toBe(2); // the KroneckerBERT and the other task; finals are not counted
   });
 
+  it("offers each member of a run's trained teacher ensemble, named by its number", () => {
+    const member = (k: number, dev: number): CheckpointMeta => ({
+      ...meta('ens', 12, 'best', 'teacher', dev),
+      key: k === 0 ? 'kd/ens/teacher/step-12' : `kd/ens/teacher-${k + 1}/step-12`,
+      member: k,
+    });
+    const runs = [run('ens', [member(0, 0.9), member(1, 0.92)])];
+    expect(teacherCandidates(runs, TASK).candidates.map((c) => [c.key, c.roleName])).toEqual([
+      ['kd/ens/teacher-2/step-12', 'teacher 2'],
+      ['kd/ens/teacher/step-12', 'teacher 1'],
+    ]);
+  });
+
   it('keeps checkpoints without a dev result, last', () => {
     const runs = [
       run('a', [meta('a', 3, 'best', 'student', null), meta('a', 6, 'best', 'teacher', 0.5)]),

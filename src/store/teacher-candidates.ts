@@ -4,13 +4,15 @@
 // checks the checkpoint itself again (task spec, labels, architecture) when the run starts.
 import type { RunConfig, TaskRef } from '../config/run-config';
 import { jsonEqual } from '../config/url';
-import type { RunRecord } from '../storage';
+import { roleName, type RunRecord } from '../storage';
 
 /** One saved checkpoint as a possible teacher. */
 export interface TeacherCandidate {
   key: string;
   runName: string;
   role: 'teacher' | 'student';
+  /** 'teacher', or 'teacher 2' for a member of a trained ensemble (storage's roleName). */
+  roleName: string;
   step: number;
   /** Its dev main metric when it was saved, if evaluated. */
   dev: number | null;
@@ -47,6 +49,7 @@ export function teacherCandidates(
         key: m.key,
         runName: r.config.name,
         role: teacher ? 'teacher' : 'student',
+        roleName: roleName(m),
         step: m.step,
         dev: m.metricsSummary.best?.main ?? m.metricsSummary.dev?.main ?? null,
         bytes: m.bytes,

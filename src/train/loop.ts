@@ -97,14 +97,16 @@ export interface LoopOptions {
     tokenizer: WordPieceTokenizer,
   ): Promise<void> | void;
   /**
-   * Called once with the weights of a single teacher this loop trained (kd.teacher source
-   * 'train'), its best step and dev evaluation; awaited before the student trains.
+   * Called with the weights of the teacher this loop trained (kd.teacher source 'train'), its
+   * best step and dev evaluation; awaited before the student trains. An ensemble's members come
+   * one call each, in order, with `member` 0, 1, …; a single teacher is member 0.
    */
   onTeacher?(
     step: number,
     dev: EvalPoint | null,
     weights: Map<string, ParamArray>,
     tokenizer: WordPieceTokenizer,
+    member: number,
   ): Promise<void> | void;
   /**
    * Continue a run from its resume point: start at `step + 1` with its weights, optimiser state
@@ -218,6 +220,7 @@ export async function trainTeacher(
   const hooks = opts.hooks ?? {};
   const count = ref.ensemble ?? 1;
   const members: Model[] = [];
+  const devs: (EvalPoint | null)[] = [];
   let footprints: Footprint[] = [];
   let best: EvalPoint | null = null;
   let head: Map<string, ParamArray> | null = null;
@@ -245,6 +248,7 @@ export async function trainTeacher(
         },
       });
       members.push(r.model);
+      devs.push(r.best);
       if (k === 0) {
         footprints = r.footprints;
         best = r.best;
@@ -264,6 +268,7 @@ export async function trainTeacher(
   }
   members.forEach(freeze);
   const bundle = teacherBundle(ensembleModel(members), footprints);
+  bundle.members = members.map((model, k) => ({ model, dev: devs[k] ?? null }));
   // The ensemble's own dev result (its members' best checkpoints, logits averaged).
   const { dev, buckets, tokenizer } = prepareData(teacherConfig, data);
   const devBatches = evalBatches(dev, ref.train.batchSize, buckets, tokenizer.specialIds.pad);
@@ -402,10 +407,14 @@ export async function runTraining(
         teacher.dev = { step: 0, loss: r.loss, metrics: r.metrics, main: r.main };
       }
       const ref = config.kd?.teacher;
-      if (ownsTeacher && opts.onTeacher && ref?.source === 'train' && (ref.ensemble ?? 1) === 1) {
-        // A teacher trained here is a checkpoint too (its best weights, as the loop keeps them).
-        const step = teacher.dev?.step ?? ref.train.steps;
-        await opts.onTeacher(step, teacher.dev, await teacher.model.params.toArrays(), tokenizer);
+      if (ownsTeacher && opts.onTeacher && ref?.source === 'train') {
+        // A teacher trained here is a checkpoint too (its best weights, as the loop keeps them);
+        // an ensemble is one per member, each with its own best step and dev result.
+        const members = teacher.members ?? [{ model: teacher.model, dev: teacher.dev }];
+        for (const [k, m] of members.entries()) {
+          const step = m.dev?.step ?? ref.train.steps;
+          await opts.onTeacher(step, m.dev, await m.model.params.toArrays(), tokenizer, k);
+        }
       }
       if (needsTeacher(spec)) teacherLogits = await cachedLogits(teacher, train, B, buckets, pad);
     }

@@ -209,15 +209,16 @@ export class RunRecorder {
   }
 
   /**
-   * Queues a save of the run's teacher (role 'teacher', label 'best'): one trained in the run, or
-   * a Hugging Face teacher from picked files with its encoder configuration (`arch`), which the
-   * run config does not hold, so a resume can reload it.
+   * Queues a save of the run's teacher (role 'teacher', label 'best'): one trained in the run
+   * (each member of a trained ensemble with its `member` index), or a Hugging Face teacher from
+   * picked files with its encoder configuration (`arch`), which the run config does not hold, so
+   * a resume can reload it.
    */
   teacher(
     step: number,
     dev: EvalPoint | null,
     weights: Map<string, ParamArray>,
-    extra: CheckpointExtras & { arch?: BertConfig },
+    extra: CheckpointExtras & { arch?: BertConfig; member?: number },
   ): void {
     const stored = weightsFromArrays(weights);
     this.chain = this.chain
@@ -232,6 +233,7 @@ export class RunRecorder {
           tokenizer: extra.tokenizer,
           task: extra.task,
           ...(extra.arch ? { arch: extra.arch } : {}),
+          ...(extra.member !== undefined ? { member: extra.member } : {}),
         });
         this.post({ type: 'stored', runId: this.runId, what: 'checkpoint' });
       })

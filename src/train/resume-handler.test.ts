@@ -8,7 +8,9 @@
 // refused once deleted), and with a Hugging Face teacher from a Hub URL (downloaded again through a
 // fake fetch; refused when the download fails or serves another vocabulary), and with a Hugging Face
 // teacher from picked files (saved as the run's teacher checkpoint at the start, reloaded from it in
-// a worker without the files; refused when that checkpoint is missing). Refusals: the run this
+// a worker without the files; refused when that checkpoint is missing), and with intermediate KD
+// from a teacher ensemble trained in the run (each member saved, rebuilt in member order; refused
+// when a member's checkpoint is missing). Refusals: the run this
 // worker trains, a finished run, a run without a resume point, a handed-in teacher, other data; a
 // refused resume changes nothing stored.
 import 'fake-indexeddb/auto';
@@ -286,7 +288,7 @@ describe('resumeRun through the worker handler', () => {
       const last = run.checkpoints[run.checkpoints.length - 1]!;
       const a = await storage.loadCheckpoint(last.key);
       const b = await storage.loadCheckpoint(last.key.replace('/cut/', '/full/'));
-      expect(a!.weights).toEqual(b!.weights);
+      expect(a!.weights).toStrictEqual(b!.weights);
       expect(await storage.resumableRunIds()).toEqual([]);
 
       // A finished run does not resume.
@@ -374,7 +376,63 @@ describe('resumeRun through the worker handler', () => {
       const last = run.checkpoints[run.checkpoints.length - 1]!;
       const a = await storage.loadCheckpoint(last.key);
       const b = await storage.loadCheckpoint(last.key.replace('/cut/', '/full/'));
-      expect(a!.weights).toEqual(b!.weights);
+      expect(a!.weights).toStrictEqual(b!.weights);
+      storage.close();
+    },
+    SLOW,
+  );
+
+  it(
+    'intermediate KD from a teacher ensemble trained in the run: each member saved, rebuilt in order; a missing member refuses',
+    async () => {
+      const db = `resume-h-${++dbSeq}`;
+      const c = config(200, 'ensemble resume');
+      c.kd = {
+        // Layer matching reads member 0's hidden states: a rebuild in another order changes it.
+        method: kdDefaults('intermediate'),
+        teacher: {
+          source: 'train',
+          model: { ...c.model, layers: 2 },
+          train: { ...c.train, steps: 20, evalEvery: 10 },
+          footprintEvery: 0,
+          ensemble: 2,
+        },
+      };
+      await trainFull(db, 'full', c);
+      const storage = await RunStorage.open(db);
+      const teachers = (await storage.getRun('full'))!.checkpoints.filter(
+        (m) => m.role === 'teacher',
+      );
+      expect(teachers.map((m) => [m.key.replace(/step-\d+$/, ''), m.member])).toEqual([
+        ['kd/full/teacher/', 0],
+        ['kd/full/teacher-2/', 1],
+      ]);
+      // Two members of one recipe, different seeds: different weights.
+      const [m0, m1] = await Promise.all(teachers.map((m) => storage.loadCheckpoint(m.key)));
+      expect(m0!.weights).not.toStrictEqual(m1!.weights);
+      expect((await storage.latestCheckpoint('full', 'teacher', 1))!.key).toBe(teachers[1]!.key);
+
+      const k = await trainCut(db, 'cut', c);
+      const k2 = await trainCut(db, 'cut2', c);
+      const h = handler(db);
+      await expectResumedLikeFull(h, storage, k, 200);
+      const prepared = h.posted.find((m) => m.type === 'prepared');
+      expect(prepared?.type === 'prepared' && prepared.info.teacher?.params).toBeGreaterThan(0);
+      const run = (await storage.getRun('cut'))!;
+      const last = run.checkpoints[run.checkpoints.length - 1]!;
+      const a = await storage.loadCheckpoint(last.key);
+      const b = await storage.loadCheckpoint(last.key.replace('/cut/', '/full/'));
+      expect(a!.weights).toStrictEqual(b!.weights);
+
+      // The second member's checkpoint deleted: refused, nothing else stored changes.
+      const second = (await storage.latestCheckpoint('cut2', 'teacher', 1))!.key;
+      await storage.deleteCheckpoint(second);
+      await expectRefusedUnchanged(
+        handler(db),
+        storage,
+        k2,
+        /cannot resume: member 2 of its 2-teacher ensemble has no saved checkpoint/,
+      );
       storage.close();
     },
     SLOW,

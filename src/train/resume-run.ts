@@ -1,7 +1,7 @@
 // Everything the worker checks and loads before an interrupted run continues ('resumeRun'): the run
 // and its resume point, whether it can resume at all (config/resume.ts), that the task the page
 // loaded is the one it trained on (same vocabulary), and its teacher: a trained one from the run's
-// teacher checkpoint, a saved checkpoint that teaches from its key, a Hugging Face model from the
+// teacher checkpoint (a trained ensemble from its members' checkpoints), a saved checkpoint that teaches from its key, a Hugging Face model from the
 // Hub downloaded again from its location and revision, as at the start, and one from picked files
 // from the teacher checkpoint the run saved of it when it started. Only then is the run
 // rewound to the resume point's step (metrics and checkpoints after it dropped), so a refused
@@ -9,7 +9,15 @@
 import { resumeRefusal } from '../config/resume';
 import type { RunConfig } from '../config/run-config';
 import type { TaskData } from '../data/types';
-import { disposeTeacher, kdNeedsTeacher, teacherBundle, type TeacherBundle } from '../kd';
+import {
+  disposeTeacher,
+  ensembleModel,
+  freeze,
+  kdNeedsTeacher,
+  teacherBundle,
+  type TeacherBundle,
+} from '../kd';
+import type { Model } from '../model';
 import type { EvalPoint, TrainPoint } from '../protocol';
 import type { RunRecord, RunStorage } from '../storage';
 import { loadCheckpointModel } from './inference';
@@ -157,6 +165,48 @@ async function checkSameHubTeacher(
   }
 }
 
+/**
+ * The teacher the run trained, from its teacher checkpoint; a trained ensemble is rebuilt from its
+ * members' checkpoints in member order (the order its logits were averaged and its intermediate
+ * outputs taken from, member 0's), with no dev result: the loop evaluates the ensemble again.
+ */
+async function trainedTeacher(storage: RunStorage, run: RunRecord): Promise<TeacherBundle> {
+  const name = run.config.name;
+  const ref = run.config.kd?.teacher;
+  const count = ref?.source === 'train' ? (ref.ensemble ?? 1) : 1;
+  if (count === 1) {
+    const t = await storage.latestCheckpoint(run.id, 'teacher');
+    if (!t) {
+      throw new ResumeError(
+        `Run '${name}' has no saved teacher checkpoint to resume with: start it again`,
+      );
+    }
+    const teacher = teacherBundle(loadCheckpointModel(t).model);
+    teacher.dev = t.metricsSummary.dev;
+    return teacher;
+  }
+  const members: { model: Model; dev: TeacherBundle['dev'] }[] = [];
+  try {
+    for (let k = 0; k < count; k++) {
+      const t = await storage.latestCheckpoint(run.id, 'teacher', k);
+      if (!t) {
+        throw new ResumeError(
+          `Run '${name}' cannot resume: member ${k + 1} of its ${count}-teacher ensemble has no saved checkpoint (the browser's storage may have been full, or it was deleted): start it again`,
+        );
+      }
+      members.push({ model: loadCheckpointModel(t).model, dev: t.metricsSummary.dev });
+    }
+  } catch (e) {
+    members.forEach((m) => m.model.dispose());
+    throw e;
+  }
+  // teacherBundle freezes the ensemble's params, which are member 0's: freeze every member.
+  members.forEach((m) => freeze(m.model));
+  const teacher = teacherBundle(ensembleModel(members.map((m) => m.model)));
+  teacher.members = members;
+  return teacher;
+}
+
 /** The checks on the resume point and the task, the trained teacher's reload, then the rewind. */
 async function checkAndRewind(
   storage: RunStorage,
@@ -196,15 +246,7 @@ async function checkAndRewind(
   let teacher: TeacherBundle | null = outside;
   const nkp = config.student?.kind === 'kron-bert' && config.student.init === 'nkp';
   if (!teacher && config.kd && (kdNeedsTeacher(config.kd) || nkp)) {
-    const t = await storage.latestCheckpoint(runId, 'teacher');
-    if (!t) {
-      throw new ResumeError(
-        `Run '${name}' has no saved teacher checkpoint to resume with: start it again`,
-      );
-    }
-    const loaded = loadCheckpointModel(t);
-    teacher = teacherBundle(loaded.model);
-    teacher.dev = t.metricsSummary.dev;
+    teacher = await trainedTeacher(storage, run);
   }
   try {
     const { train, evals, run: rewound } = await storage.rewindRun(runId, state.step);

@@ -251,11 +251,16 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
                   dev: EvalPoint | null,
                   weights: Map<string, ParamArray>,
                   tokenizer: WordPieceTokenizer,
+                  member: number,
                 ) =>
                   recorder.teacher(step, dev, weights, {
                     tokenizer: { vocab: [...tokenizer.vocab], lowercase: tokenizer.lowercase },
                     task: data.spec,
                     lastLoss: null,
+                    ...(config.kd?.teacher?.source === 'train' &&
+                    (config.kd.teacher.ensemble ?? 1) > 1
+                      ? { member }
+                      : {}),
                   }),
               }
             : {}),

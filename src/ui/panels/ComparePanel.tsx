@@ -5,7 +5,7 @@
 import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CheckpointEvaluation, CheckpointPrediction } from '../../protocol';
-import type { RunRecord } from '../../storage';
+import { roleName, type RunRecord } from '../../storage';
 import { agreement, type Disagreement } from '../../store/library';
 import { library, useLibrary } from '../../store/library-app';
 import { ErrorNote } from '../components/ErrorNote';
@@ -20,7 +20,7 @@ function checkpointName(runs: readonly RunRecord[], key: string): string {
   for (const r of runs) {
     const c = r.checkpoints.find((m) => m.key === key);
     if (!c) continue;
-    const role = c.role === 'teacher' ? 'teacher ' : '';
+    const role = c.role === 'teacher' ? `${roleName(c)} ` : '';
     return `${r.config.name} · ${role}${c.label ?? 'checkpoint'} · step ${c.step}`;
   }
   return key;

@@ -5,7 +5,7 @@
 // Reads the library store (src/store/library.ts); never touches tfjs.
 import { useEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { RunRecord } from '../../storage';
+import { roleName, type RunRecord } from '../../storage';
 import { resumeBlocker, type Download } from '../../store/library';
 import { library, useLibrary } from '../../store/library-app';
 import { ErrorNote } from '../components/ErrorNote';
@@ -172,7 +172,7 @@ function RunRow({ run }: { run: RunRecord }) {
                   checked={selected.includes(c.key)}
                   onChange={(e) => library.toggle(c.key, e.target.checked)}
                 />
-                {c.role === 'teacher' ? 'teacher ' : ''}
+                {c.role === 'teacher' ? `${roleName(c)} ` : ''}
                 {c.label ?? 'checkpoint'} · step {c.step}
               </label>
               <button

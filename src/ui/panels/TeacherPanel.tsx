@@ -63,7 +63,7 @@ function CheckpointPicker({ value }: { value: string }) {
     ...candidates.map((c) => ({
       value: c.key,
       label:
-        `${c.runName} · ${c.role === 'teacher' ? 'teacher' : 'best'} · step ${c.step}` +
+        `${c.runName} · ${c.role === 'teacher' ? c.roleName : 'best'} · step ${c.step}` +
         ` · dev ${formatValue(c.dev)} · ${formatBytes(c.bytes)}`,
     })),
   ];
