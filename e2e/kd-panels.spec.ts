@@ -2,7 +2,7 @@
 // labels (getByLabel), as a person would:
 // 1. Student: a KroneckerBERT shows its factor shapes and a live size readout equal to the pure
 //    arithmetic (config/model-size); TextCNN and BiLSTM show their settings; back to a tiny BERT.
-// 2. Teacher: train one in the app (tiny-L1-H32, few steps).
+// 2. Teacher: train one in the app (tiny-L1-H32, few steps); the ensemble field and its note.
 // 3. Methods: each method's explanation and citation; Annealing-KD with small unit counts; its
 //    schedule preview draws lines and lists the two phases; the SWA add-on marks its start.
 // 4. A very small KD run (teacher then student) finishes: one chart per loss term, and a phase
@@ -98,6 +98,13 @@ test('teacher and method panels: explanation, citation, editable defaults and a 
   await teacher.getByLabel('Teacher model').selectOption('tiny-L1-H32');
   await teacher.getByLabel('Teacher steps', { exact: true }).fill('12');
   await teacher.getByLabel('Teacher learning rate').fill('0.01');
+  // An ensemble of teachers: the note says what it does; back to one for the run.
+  const members = teacher.getByLabel('Ensemble members', { exact: true });
+  await expect(members).toHaveValue('1');
+  await members.fill('3');
+  await expect(app.byTestId('teacher.footprints')).toContainText('3 teachers are trained');
+  await members.fill('1');
+  await expect(app.byTestId('teacher.footprints')).toContainText('Trained first');
 
   const methods = page.getByTestId('methods.panel');
   const kind = methods.getByLabel('KD method');

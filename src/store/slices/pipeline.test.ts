@@ -9,6 +9,7 @@ import {
   presetOfShape,
   setAtPath,
   withFootprintEvery,
+  withTeacherEnsemble,
   withKronPreset,
   withMethodKind,
   withMethodParam,
@@ -62,6 +63,14 @@ describe('KD pipeline updaters', () => {
       0.01,
     ]);
     expect(withTeacherSource(c, 'none').kd?.teacher).toBeUndefined();
+    // An ensemble of three; back to one removes the key; 0 is refused by validation.
+    const three = withTeacherEnsemble(c, 3);
+    expect(three.kd?.teacher).toMatchObject({ source: 'train', ensemble: 3 });
+    expect(validateRunConfig(three)).toEqual([]);
+    expect(withTeacherEnsemble(three, 1).kd?.teacher).not.toHaveProperty('ensemble');
+    expect(validateRunConfig(withTeacherEnsemble(c, 0)).map((e) => e.path)).toEqual([
+      'kd.teacher.ensemble',
+    ]);
   });
 
   it('SWA on and off, with plain training', () => {

@@ -210,6 +210,17 @@ export function withFootprintEvery(c: RunConfig, every: number): RunConfig {
   return withTrainedTeacher(c, (t) => ({ ...t, footprintEvery: every }));
 }
 
+/**
+ * Trains `members` teachers (seeds train.seed, +1, …) and distils from their mean logits; 1 removes
+ * the key (a single teacher); a value out of range is kept for validation to name.
+ */
+export function withTeacherEnsemble(c: RunConfig, members: number): RunConfig {
+  return withTrainedTeacher(c, (t) => {
+    const { ensemble: _, ...rest } = t;
+    return members === 1 ? rest : { ...rest, ensemble: members };
+  });
+}
+
 /** The preset name whose shape `a` has, or 'custom'. */
 export function presetOfShape(a: ModelArch): string {
   for (const [name, p] of Object.entries(MODEL_PRESETS)) {

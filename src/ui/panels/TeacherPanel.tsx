@@ -15,6 +15,7 @@ import { errorsAt } from '../../store/slices/config';
 import {
   presetOfShape,
   withFootprintEvery,
+  withTeacherEnsemble,
   withTeacherPreset,
   withTeacherSource,
   withHfTeacher,
@@ -308,12 +309,23 @@ export function TeacherPanel() {
                 step={1}
                 onChange={(v) => update((c) => withFootprintEvery(c, v))}
               />
+              <TeacherNumber
+                label="Ensemble members"
+                path="kd.teacher.ensemble"
+                value={teacher.ensemble ?? 1}
+                testId="teacher.ensemble"
+                hint="teachers trained with seeds seed, seed + 1, …; their logits averaged"
+                step={1}
+                onChange={(v) => update((c) => withTeacherEnsemble(c, v))}
+              />
             </div>
             <p className="muted kd-note" data-testid="teacher.footprints">
               {teacher.footprintEvery > 0
                 ? `Saves ${Math.floor(teacher.train.steps / teacher.footprintEvery)} footprints while it trains.`
                 : 'Saves no footprints.'}{' '}
-              Trained first, on the same data and tokenizer, then frozen.
+              {(teacher.ensemble ?? 1) > 1
+                ? `${teacher.ensemble} teachers are trained one after another (the first saves the footprints and gives the hidden states that layer-matching methods read), each saved as a checkpoint, then frozen; the student distils from their mean logits.`
+                : 'Trained first, on the same data and tokenizer, then frozen.'}
             </p>
           </>
         )}
