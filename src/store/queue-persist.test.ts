@@ -139,6 +139,7 @@ describe('queue persistence', () => {
     expect(b.store.getState().session.notice).toBe(
       '3 queued runs restored. Press Start queue to run them.',
     );
+    expect(b.store.getState().session.noticeTone).toBe('info');
     expect(b.started).toEqual([]);
     // New runs take colours and keys past the restored ones.
     b.session.enqueue('four');
@@ -244,6 +245,7 @@ describe('queue persistence', () => {
     expect(a.store.getState().session.notice).toMatch(
       /^The saved run queue could not be read, so it was dropped: malformed record \(running: .*entries: /,
     );
+    expect(a.store.getState().session.noticeTone).toBe('problem');
     expect(await stored(a)).toEqual({ running: false, names: [] });
   });
 
@@ -263,6 +265,7 @@ describe('queue persistence', () => {
     expect(a.store.getState().session.notice).toMatch(
       /^1 queued run restored\. Press Start queue to run them\. 1 queued run could not be restored, its config no longer valid: 'old' \(/,
     );
+    expect(a.store.getState().session.noticeTone).toBe('problem'); // something was lost
     expect(await stored(a)).toEqual({ running: false, names: ['good'] });
   });
 
@@ -284,6 +287,7 @@ describe('queue persistence', () => {
     expect(b.store.getState().session.notice).toBe(
       'The run queue could not be saved, so a reload would lose it: Browser storage is full',
     );
+    expect(b.store.getState().session.noticeTone).toBe('problem');
     expect(names(b)).toEqual([['y', 'queued']]);
   });
 });

@@ -91,9 +91,10 @@ export function installQueuePersistence(
   let seenQueued: readonly SessionRun[] = [];
   let seenAuto = false;
 
+  // Every notice but the restore's is a problem: a queue that cannot be kept or was dropped.
   const notify = (notice: string): void => {
     const s = store.getState();
-    const session = withNotice(s.session, notice);
+    const session = withNotice(s.session, notice, 'problem');
     if (session !== s.session) store.setState({ session });
   };
 
@@ -152,7 +153,10 @@ export function installQueuePersistence(
         const s = store.getState();
         const notice = restoreNotice(read.queue, read.dropped);
         const session = withRestoredQueue(s.session, read.queue.entries);
-        store.setState({ session: notice === null ? session : withNotice(session, notice) });
+        const tone = read.dropped.length > 0 ? 'problem' : 'info';
+        store.setState({
+          session: notice === null ? session : withNotice(session, notice, tone),
+        });
       }
     }
     if (disposed) return;

@@ -56,6 +56,8 @@ export interface SessionSlice {
    * reload, a stored queue that could not be read, or a save that failed. Null when none.
    */
   notice: string | null;
+  /** Whether the notice reports a problem (something lost or not saved) or is information. */
+  noticeTone: 'info' | 'problem';
 }
 
 export const initialSessionSlice: SessionSlice = {
@@ -66,6 +68,7 @@ export const initialSessionSlice: SessionSlice = {
   smoothing: 0,
   logScale: false,
   notice: null,
+  noticeTone: 'info',
 };
 
 /** Whether a status is an end: done, stopped or failed. */
@@ -175,8 +178,12 @@ export function withRestoredQueue(
 }
 
 /** Sets (or clears, with null) the session's notice. */
-export function withNotice(s: SessionSlice, notice: string | null): SessionSlice {
-  return s.notice === notice ? s : { ...s, notice };
+export function withNotice(
+  s: SessionSlice,
+  notice: string | null,
+  tone: SessionSlice['noticeTone'] = 'info',
+): SessionSlice {
+  return s.notice === notice && s.noticeTone === tone ? s : { ...s, notice, noticeTone: tone };
 }
 
 /** Adds a run started with the plain Start button (already running as `runId`). */

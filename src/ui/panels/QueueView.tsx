@@ -140,9 +140,15 @@ function QueueItem({ run, first, last }: { run: SessionRun; first: boolean; last
 /** The queue's notice (queued runs restored after a reload, a stored queue dropped), if any. */
 function QueueNotice() {
   const notice = useApp((s) => s.session.notice);
+  const problem = useApp((s) => s.session.noticeTone === 'problem');
   if (notice === null) return null;
   return (
-    <p className="notice" role="status" data-testid="queue.notice">
+    <p
+      className={problem ? 'notice problem' : 'notice'}
+      role={problem ? 'alert' : 'status'}
+      data-testid="queue.notice"
+      data-tone={problem ? 'problem' : 'info'}
+    >
       {notice}{' '}
       <button type="button" className="link" onClick={() => session.dismissNotice()}>
         Dismiss
