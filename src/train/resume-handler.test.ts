@@ -507,7 +507,15 @@ describe('resumeRun through the worker handler', () => {
       await trainFull(db, 'full', c, online);
       const k = await trainCut(db, 'cut', c, online);
       const k2 = await trainCut(db, 'cut2', c, online);
-      await expectResumedLikeFull(handler(db, online), storage, k, 200);
+      const h = handler(db, online);
+      await expectResumedLikeFull(h, storage, k, 200);
+      // The page hears that the teacher is being downloaded again.
+      expect(h.posted).toContainEqual({
+        type: 'phase',
+        runId: 'cut',
+        phase: 'preparing',
+        detail: 'downloading the teacher again',
+      });
 
       // Offline, or the Hub now serving another vocabulary: refused, nothing stored changes.
       const offline: typeof fetch = async () => {

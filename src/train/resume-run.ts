@@ -61,7 +61,11 @@ export async function prepareResume(
   storage: RunStorage,
   runId: string,
   data: TaskData,
-  env: { fetch?: typeof fetch } = {},
+  env: {
+    fetch?: typeof fetch;
+    /** Hears what is being loaded (a teacher download can take a while), for the page. */
+    progress?: (detail: string) => void;
+  } = {},
 ): Promise<ResumeContext> {
   const run = await storage.getRun(runId);
   if (!run) throw new ResumeError(`There is no saved run '${runId}' to resume`);
@@ -83,6 +87,9 @@ export async function prepareResume(
   const ref = config.kd?.teacher;
   const reload = ref?.source === 'checkpoint' || (ref?.source === 'hf' && ref.from.kind === 'hub');
   if (hasPoint && teacherUsed && reload) {
+    env.progress?.(
+      ref.source === 'hf' ? 'downloading the teacher again' : 'loading the teacher checkpoint',
+    );
     let loaded;
     try {
       loaded = await loadOutsideTeacher(config, data.spec, {

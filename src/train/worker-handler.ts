@@ -101,7 +101,10 @@ export function createWorkerHandler(env: HandlerEnv): (msg: ToWorker) => Promise
       const storage = await openStorage();
       const pref = (await storage.getRun(runId))?.config.backend;
       if (pref && (!backend || (pref !== 'auto' && pref !== backend.name))) await init(pref);
-      ctx = await prepareResume(storage, runId, data, env.fetch ? { fetch: env.fetch } : {});
+      ctx = await prepareResume(storage, runId, data, {
+        ...(env.fetch ? { fetch: env.fetch } : {}),
+        progress: (detail) => env.post({ type: 'phase', runId, phase: 'preparing', detail }),
+      });
     } catch (e) {
       resuming.delete(runId);
       env.post({ type: 'phase', runId, phase: 'failed' });
