@@ -6,6 +6,8 @@
 // loss chart's legend names both and draws one line per run, as does the metric chart; the log
 // scale and the smoothing slider redraw the lines (raw lines appear behind the smoothed ones); a
 // run's toggle hides and shows it; a screenshot is written and has content; no console errors.
+// Then the Methods panel's "Queue several methods" queues plain training and refuses vanilla KD
+// (no teacher set) with the reason.
 import { statSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { collectPageErrors, easyTaskFiles } from './fixtures';
@@ -205,5 +207,30 @@ test('queues two runs, keeps them across a reload, trains them in turn and overl
   await expect(items).toHaveCount(0);
   await expect(loss.locator('g.run-line')).toHaveCount(0);
 
+  expect(errors).toEqual([]);
+});
+
+test('the Methods panel queues one setup under several methods; one it cannot run says why', async () => {
+  const methods = page.getByTestId('methods.panel');
+  const many = app.byTestId('methods.queueMany');
+  await many.locator('summary').click();
+  const add = app.byTestId('methods.queueMany.add');
+  await expect(add).toBeDisabled();
+  // No teacher is set: plain training queues, vanilla KD is refused with the reason.
+  await methods.getByLabel('No distillation (as set above)').check();
+  await methods.getByLabel('Vanilla KD', { exact: true }).check();
+  await expect(add).toHaveText('Queue 2 runs');
+  await add.click();
+  const result = app.byTestId('methods.queueMany.result');
+  await expect(result).toContainText('Queued 1 run: No distillation.');
+  await expect(app.byTestId('methods.queueMany.refused')).toContainText(
+    'Vanilla KD not queued: kd.teacher',
+  );
+  const items = app.byTestId('queue.list').locator('li');
+  await expect(items).toHaveCount(1);
+  await expect(items.getByTestId('queue.item.name')).toHaveText('tiny-L1-H32 · no KD · seed 2');
+  await expect(items.nth(0)).toHaveAttribute('data-status', 'queued');
+  await items.nth(0).getByTestId('queue.item.remove').click();
+  await expect(items).toHaveCount(0);
   expect(errors).toEqual([]);
 });

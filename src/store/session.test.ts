@@ -3,12 +3,14 @@
 // the queue, removal and reordering, never two starts at once, and each run keeps its own series.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../config/defaults';
+import { kdDefaults } from '../config/kd-methods';
 import type { TaskData } from '../data/types';
 import type { TrainPoint } from '../protocol';
 import { WorkerBridge } from './bridge';
 import { createAppStore, type AppStore } from './index';
 import { createSession, type SessionActions } from './session';
 import { configSlice } from './slices/config';
+import { withMethodKind, withMethodParam, withTeacherSource } from './slices/pipeline';
 import { autoRunName, overlayRuns, uniqueName, initialSessionSlice } from './slices/session';
 import { summariseTask } from './slices/task';
 import { createTaskRegistry, type TaskRegistry } from './task-registry';
@@ -78,6 +80,45 @@ describe('run queue', () => {
     expect(b!.config.train.seed).toBe(2);
     expect(statuses()).toEqual(['queued', 'queued']);
     expect(starts()).toEqual([]);
+  });
+
+  it("queues one setup under several methods: the form's method as edited, the others at defaults; refused ones say why", () => {
+    // Annealing-KD with an edited τ_max and a trained teacher, as the form has it.
+    let c = withMethodKind(defaultRunConfig(), 'annealing');
+    c = withTeacherSource(c, 'train');
+    c = withMethodParam(c, ['tauMax'], 3);
+    store.setState({ config: configSlice(c) });
+    const r = session.enqueueMethods(['none', 'vanilla', 'annealing', 'pro-kd']);
+    expect(r.ok.map((v) => v.kind)).toEqual(['none', 'vanilla', 'annealing']);
+    // Pro-KD needs footprints the teacher does not save.
+    expect(r.refused).toEqual([
+      { kind: 'pro-kd', reason: expect.stringMatching(/^kd\.teacher\.footprintEvery: /) },
+    ]);
+    const runs = entries();
+    expect(runs.map((x) => x.config.kd?.method.kind ?? 'none')).toEqual([
+      'none',
+      'vanilla',
+      'annealing',
+    ]);
+    expect(runs.map((x) => x.name)).toEqual([
+      expect.stringMatching(/ · no KD · seed 1$/),
+      expect.stringMatching(/ · vanilla · seed 1$/),
+      expect.stringMatching(/ · annealing · seed 1$/),
+    ]);
+    const annealing = runs[2]!.config.kd!.method;
+    expect(annealing.kind === 'annealing' && annealing.tauMax).toBe(3); // as edited
+    const vanilla = runs[1]!.config.kd!;
+    expect(vanilla.method).toEqual(kdDefaults('vanilla')); // the paper's defaults
+    expect(vanilla.teacher).toEqual(c.kd!.teacher); // the same teacher
+    expect(statuses()).toEqual(['queued', 'queued', 'queued']);
+    expect(starts()).toEqual([]);
+
+    // Without a teacher, a method that needs one is refused; plain training is not.
+    store.setState({ config: configSlice(withTeacherSource(c, 'none')) });
+    const noTeacher = session.enqueueMethods(['none', 'vanilla']);
+    expect(noTeacher.ok.map((v) => v.kind)).toEqual(['none']);
+    expect(noTeacher.refused.map((x) => x.kind)).toEqual(['vanilla']);
+    expect(entries()).toHaveLength(4);
   });
 
   it('refuses a config with errors', () => {

@@ -8,12 +8,14 @@
 // entry's status) and to the bridge's messages (series, errors and the best metric of runs that are
 // no longer the current one: a failed run's 'error' arrives after its 'failed' phase, by which time
 // the next queued run may be current and the run slice drops it).
+import type { KdKind } from '../config/kd-methods';
 import type { RunConfig } from '../config/run-config';
 import type { TaskData } from '../data';
 import type { FromWorker, TeacherFileBytes } from '../protocol';
 import { newRunId } from './bridge';
 import { heldTeacherFiles } from './teacher-files';
 import type { AppState, AppStore } from './index';
+import { methodVariants, type MethodVariants } from './slices/pipeline';
 import { isActive } from './slices/run';
 import {
   isEnded,
@@ -54,6 +56,11 @@ export interface SessionActions {
   enqueue(name?: string): boolean;
   /** Queues `config` (a valid one: a demo preset's run) under `name` (blank: automatic). */
   enqueueConfig(config: RunConfig, name?: string): void;
+  /**
+   * Queues the form's setup once per method in `kinds` (pipeline's methodVariants), each under
+   * its automatic name; returns what was queued and the methods refused, with the reason.
+   */
+  enqueueMethods(kinds: readonly KdKind[]): MethodVariants;
   /** Starts the queue: the next queued run now if none is active, the rest as each one ends. */
   startQueue(): void;
   /** Holds the queue: the current run goes on, nothing new starts after it. */
@@ -193,6 +200,11 @@ export function createSession(
     },
     enqueueConfig(config, name = '') {
       setSession((x) => withQueued(x, config, name));
+    },
+    enqueueMethods(kinds) {
+      const variants = methodVariants(store.getState().config.config, kinds);
+      setSession((x) => variants.ok.reduce((s, v) => withQueued(s, v.config), x));
+      return variants;
     },
     startQueue() {
       // Starting answers a restored queue's notice ("press Start queue"), so it goes.

@@ -15,6 +15,7 @@ import {
   type TeacherRef,
 } from '../../config/kd-methods';
 import { MODEL_PRESETS, modelPreset } from '../../config/presets';
+import { validateRunConfig } from '../../config/validate';
 import type { ModelArch, RunConfig } from '../../config/run-config';
 import { KRON_PRESETS, type KronFactors, type StudentSpec } from '../../config/student';
 import { withPreset } from './config';
@@ -45,6 +46,31 @@ export function withKd(c: RunConfig, f: (kd: KdConfig) => KdConfig): RunConfig {
 export function withMethodKind(c: RunConfig, kind: KdKind): RunConfig {
   if (!Object.hasOwn(KD_DEFAULTS, kind)) return c;
   return withKd(c, (kd) => ({ ...kd, method: kdDefaults(kind) }));
+}
+
+/** The configs of one setup under several methods, and the methods it cannot run under. */
+export interface MethodVariants {
+  ok: { kind: KdKind; config: RunConfig }[];
+  refused: { kind: KdKind; reason: string }[];
+}
+
+/**
+ * `c` under each of `kinds`, in that order, for queueing the same student, teacher, data and
+ * seed under several methods: the form's own method keeps its edited parameters, the others
+ * come with their paper's defaults; everything else (teacher, add-ons, noise) is shared. A
+ * variant the worker would refuse (a method that needs a teacher when none is set, Pro-KD without
+ * footprints) is refused with the validation's first message.
+ */
+export function methodVariants(c: RunConfig, kinds: readonly KdKind[]): MethodVariants {
+  const out: MethodVariants = { ok: [], refused: [] };
+  const current = c.kd?.method.kind ?? 'none';
+  for (const kind of kinds) {
+    const config = kind === current ? c : withMethodKind(c, kind);
+    const errors = validateRunConfig(config);
+    if (errors.length === 0) out.ok.push({ kind, config });
+    else out.refused.push({ kind, reason: `${errors[0]!.path}: ${errors[0]!.message}` });
+  }
+  return out;
 }
 
 /** A value at a path inside a plain object, or undefined. */

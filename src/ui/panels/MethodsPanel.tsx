@@ -2,7 +2,7 @@
 // short explanation and the citation), switch on the SWA and Glitter add-ons and label noise, and see the preview of the
 // method's schedules over the run's steps: temperature, loss weights, schedule factors, the
 // learning rate and the phases, computed by the same functions the worker runs.
-import { memo } from 'react';
+import { memo, useState } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -23,12 +23,13 @@ import {
   kdNeedsTeacher,
   methodInfo,
   methodKinds,
+  type KdKind,
   type KdSpec,
 } from '../../config/kd-methods';
 import { schedulePreview, type SchedulePreview } from '../../config/kd-preview';
 import type { RunConfig } from '../../config/run-config';
 import { useApp } from '../../store';
-import { actions } from '../../store/app';
+import { actions, session } from '../../store/app';
 import { errorsAt } from '../../store/slices/config';
 import {
   withGlitterEnabled,
@@ -39,6 +40,7 @@ import {
   withMethodParam,
   withSwaEnabled,
   withSwaParam,
+  type MethodVariants,
 } from '../../store/slices/pipeline';
 import { isActive } from '../../store/slices/run';
 import { CheckboxField, NumberField, SelectField, type Choice } from '../components/fields';
@@ -488,6 +490,69 @@ export function MethodsPanel() {
         <LabelNoise />
       </fieldset>
       <MethodPreview />
+      <QueueMethods />
     </Panel>
+  );
+}
+
+/**
+ * Queues the form's setup under several methods at once, one run per checked method (the same
+ * student, teacher, data and seed), so they can be watched side by side and compared.
+ */
+function QueueMethods() {
+  const current = useApp((s) => s.config.config.kd?.method.kind ?? 'none');
+  const [picked, setPicked] = useState<readonly KdKind[]>([]);
+  const [result, setResult] = useState<MethodVariants | null>(null);
+  const chosen = KINDS.filter((k) => picked.includes(k));
+  const label = (k: KdKind) => methodInfo(k).label;
+  return (
+    <details className="kd-queue-methods" data-testid="methods.queueMany">
+      <summary>Queue several methods</summary>
+      <p className="muted">
+        The same student, teacher, data and seed, once per checked method: the method set above
+        keeps its edited parameters, the others start from their paper’s defaults. Start them from
+        the queue in the Run panel; their curves overlay in the charts.
+      </p>
+      <fieldset className="kd-queue-kinds">
+        <legend className="visually-hidden">Methods to queue</legend>
+        {KINDS.map((k) => (
+          <CheckboxField
+            key={k}
+            label={k === current ? `${label(k)} (as set above)` : label(k)}
+            checked={picked.includes(k)}
+            testId={`methods.queueMany.${k}`}
+            onChange={(on) => setPicked((p) => (on ? [...p, k] : p.filter((x) => x !== k)))}
+          />
+        ))}
+      </fieldset>
+      <button
+        type="button"
+        className="primary"
+        disabled={chosen.length === 0}
+        data-testid="methods.queueMany.add"
+        onClick={() => setResult(session.enqueueMethods(chosen))}
+      >
+        {chosen.length === 1 ? 'Queue 1 run' : `Queue ${chosen.length} runs`}
+      </button>
+      {result && (
+        <div role="status" data-testid="methods.queueMany.result">
+          {result.ok.length > 0 && (
+            <p>
+              Queued {result.ok.length === 1 ? '1 run' : `${result.ok.length} runs`}:{' '}
+              {result.ok.map((v) => label(v.kind)).join(', ')}.
+            </p>
+          )}
+          {result.refused.length > 0 && (
+            <ul className="error-text" data-testid="methods.queueMany.refused">
+              {result.refused.map((r) => (
+                <li key={r.kind}>
+                  {label(r.kind)} not queued: {r.reason}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </details>
   );
 }
