@@ -171,6 +171,26 @@ async function expectResumedLikeFull(
   );
 }
 
+/** A two-layer teacher trained in the run `c` for 20 steps (a dev pass every 10), no footprints. */
+function smallTeacher(c: RunConfig) {
+  return {
+    source: 'train' as const,
+    model: { ...c.model, layers: 2 },
+    train: { ...c.train, steps: 20, evalEvery: 10 },
+    footprintEvery: 0,
+  };
+}
+
+/** The last checkpoint of the resumed run 'cut' holds the bytes of run 'full''s. */
+async function expectSameLastWeights(storage: RunStorage): Promise<void> {
+  const run = (await storage.getRun('cut'))!;
+  const last = run.checkpoints[run.checkpoints.length - 1]!;
+  const a = await storage.loadCheckpoint(last.key);
+  const b = await storage.loadCheckpoint(last.key.replace('/cut/', '/full/'));
+  // toStrictEqual: toEqual does not compare ArrayBuffer contents.
+  expect(a!.weights).toStrictEqual(b!.weights);
+}
+
 /**
  * Asks `h` to resume the interrupted run 'cut2' and expects the refusal `why`, with its record,
  * metrics and resume point (at step `k`) unchanged.
@@ -285,10 +305,7 @@ describe('resumeRun through the worker handler', () => {
       expect(run.checkpoints.map((m) => [m.step, m.label])).toEqual(
         fullRun.checkpoints.map((m) => [m.step, m.label]),
       );
-      const last = run.checkpoints[run.checkpoints.length - 1]!;
-      const a = await storage.loadCheckpoint(last.key);
-      const b = await storage.loadCheckpoint(last.key.replace('/cut/', '/full/'));
-      expect(a!.weights).toStrictEqual(b!.weights);
+      await expectSameLastWeights(storage);
       expect(await storage.resumableRunIds()).toEqual([]);
 
       // A finished run does not resume.
@@ -309,10 +326,7 @@ describe('resumeRun through the worker handler', () => {
       c.kd = {
         method: kdDefaults('vanilla'),
         teacher: {
-          source: 'train',
-          model: { ...c.model, layers: 2 },
-          train: { ...c.train, steps: 20, evalEvery: 10 },
-          footprintEvery: 0,
+          ...smallTeacher(c),
           // Its MLM head is not saved; vanilla KD reads only the fine-tuned teacher.
           mlm: { steps: 6, lr: 1e-3, batchSize: 16, maskProb: 0.15 },
         },
@@ -346,12 +360,8 @@ describe('resumeRun through the worker handler', () => {
       const c = config(200, 'pro-kd resume');
       c.kd = {
         method: { ...kdDefaults('pro-kd'), checkpoints: 3 },
-        teacher: {
-          source: 'train',
-          model: { ...c.model, layers: 2 },
-          train: { ...c.train, steps: 20, evalEvery: 10 },
-          footprintEvery: 5, // 4 footprints; the student follows the 2nd and the 4th
-        },
+        // 4 footprints; the student follows the 2nd and the 4th.
+        teacher: { ...smallTeacher(c), footprintEvery: 5 },
         swa: { start: 0.05, every: 2, lrScale: 1 }, // θ̄ from step 10, so the first point has one
       };
       await trainFull(db, 'full', c);
@@ -373,10 +383,7 @@ describe('resumeRun through the worker handler', () => {
       expect(cut.evals).toEqual(full.evals);
       const run = (await storage.getRun('cut'))!;
       expect(run.status).toBe('done');
-      const last = run.checkpoints[run.checkpoints.length - 1]!;
-      const a = await storage.loadCheckpoint(last.key);
-      const b = await storage.loadCheckpoint(last.key.replace('/cut/', '/full/'));
-      expect(a!.weights).toStrictEqual(b!.weights);
+      await expectSameLastWeights(storage);
       storage.close();
     },
     SLOW,
@@ -390,13 +397,7 @@ describe('resumeRun through the worker handler', () => {
       c.kd = {
         // Layer matching reads member 0's hidden states: a rebuild in another order changes it.
         method: kdDefaults('intermediate'),
-        teacher: {
-          source: 'train',
-          model: { ...c.model, layers: 2 },
-          train: { ...c.train, steps: 20, evalEvery: 10 },
-          footprintEvery: 0,
-          ensemble: 2,
-        },
+        teacher: { ...smallTeacher(c), ensemble: 2 },
       };
       await trainFull(db, 'full', c);
       const storage = await RunStorage.open(db);
@@ -418,11 +419,7 @@ describe('resumeRun through the worker handler', () => {
       await expectResumedLikeFull(h, storage, k, 200);
       const prepared = h.posted.find((m) => m.type === 'prepared');
       expect(prepared?.type === 'prepared' && prepared.info.teacher?.params).toBeGreaterThan(0);
-      const run = (await storage.getRun('cut'))!;
-      const last = run.checkpoints[run.checkpoints.length - 1]!;
-      const a = await storage.loadCheckpoint(last.key);
-      const b = await storage.loadCheckpoint(last.key.replace('/cut/', '/full/'));
-      expect(a!.weights).toStrictEqual(b!.weights);
+      await expectSameLastWeights(storage);
 
       // The second member's checkpoint deleted: refused, nothing else stored changes.
       const second = (await storage.latestCheckpoint('cut2', 'teacher', 1))!.key;
