@@ -110,6 +110,12 @@ test('demo presets: from the menu and from the URL', async () => {
   const o = new AppPage(other);
   await other.goto('/?seed=1');
   await o.waitFor('task loaded', (s) => s.taskRows !== null, 60_000);
+  // The first page keeps the stored queue (its Web Lock): this second tab says its queue is not
+  // saved, and its queue works all the same (below).
+  await expect(o.byTestId('queue.notice')).toContainText(
+    'Another Distillery tab keeps the run queue',
+  );
+  await expect(o.byTestId('queue.notice')).toHaveAttribute('data-tone', 'problem');
 
   await o.byTestId('demo.presets.open').click();
   const menu = o.byTestId('demo.presets');

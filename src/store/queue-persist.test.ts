@@ -3,7 +3,7 @@
 // notice; a running queue comes back held; started and ended runs are not written; every queue
 // change (add, remove, reorder, start, hold, an entry starting, clear) updates the stored copy;
 // bursts of changes are coalesced into few writes; a malformed record or a failing storage gives a
-// notice and never throws.
+// notice and never throws; a second tab, the queue lock taken, leaves the stored queue alone.
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultRunConfig } from '../config/defaults';
@@ -13,6 +13,8 @@ import { QUEUE_STATE_KEY, readStoredQueue, RunStorage } from '../storage';
 import { createAppStore, type AppStore } from './index';
 import {
   installQueuePersistence,
+  OTHER_TAB_NOTICE,
+  QUEUE_LOCK,
   restoreNotice,
   type QueuePersistence,
   type QueueStateStorage,
@@ -21,6 +23,8 @@ import { createSession, type SessionActions, type SessionBridge } from './sessio
 import { configSlice } from './slices/config';
 import { summariseTask } from './slices/task';
 import { createTaskRegistry } from './task-registry';
+import { fakeLocks } from '../util/testing';
+import { tryHoldLock } from '../util/web-locks';
 import { tinyTask } from './testing';
 
 const task: TaskData = tinyTask();
@@ -45,7 +49,10 @@ async function openStorage(): Promise<RunStorage> {
 }
 
 /** Opens a page on the test's database and waits for its restore. */
-async function openPage(open: () => Promise<QueueStateStorage> = openStorage): Promise<Page> {
+async function openPage(
+  open: () => Promise<QueueStateStorage> = openStorage,
+  claim?: () => Promise<boolean>,
+): Promise<Page> {
   const store = createAppStore();
   const registry = createTaskRegistry();
   registry.set(task);
@@ -65,7 +72,7 @@ async function openPage(open: () => Promise<QueueStateStorage> = openStorage): P
     subscribe: () => () => {},
   };
   const session = createSession(store, bridge, registry);
-  const persist = installQueuePersistence(store, open);
+  const persist = installQueuePersistence(store, open, claim ? { claim } : {});
   await persist.ready;
   const page = { store, session, persist, started };
   pages.push(page);
@@ -235,6 +242,27 @@ describe('queue persistence', () => {
     expect(last.names).toHaveLength(50);
     expect(last.names[49]).toBe('s50');
     expect(writes - initial).toBeLessThanOrEqual(2);
+  });
+
+  it('a second tab (the queue lock taken) neither restores nor writes the queue, and says so', async () => {
+    const locks = fakeLocks();
+    const claim = async () => (await tryHoldLock(QUEUE_LOCK, locks)).held;
+    const a = await openPage(openStorage, claim);
+    a.session.enqueue('first tab');
+    expect(await stored(a)).toEqual({ running: false, names: ['first tab'] });
+    expect(a.store.getState().session.notice).toBeNull();
+
+    // Opened while the first lives: it would run 'first tab' a second time if it restored it.
+    const b = await openPage(openStorage, claim);
+    expect(names(b)).toEqual([]);
+    expect(b.store.getState().session.notice).toBe(OTHER_TAB_NOTICE);
+    expect(b.store.getState().session.noticeTone).toBe('problem');
+    b.session.enqueue('second tab');
+    await b.persist.idle();
+    expect(await stored(a)).toEqual({ running: false, names: ['first tab'] });
+    // The first tab goes on keeping it.
+    a.session.enqueue('first tab again');
+    expect(await stored(a)).toEqual({ running: false, names: ['first tab', 'first tab again'] });
   });
 
   it('drops a malformed stored record with a notice and replaces it', async () => {

@@ -3,7 +3,10 @@
 // change, and put back in the session when the page loads, with a notice. A restored queue is held:
 // a reload never starts training by itself (a run cut off mid-training is a saved run, listed as
 // interrupted, and resumes from the Runs panel). Started and ended runs are saved runs already, so
-// they are not written here. Built over an injected storage opener, so tests drive it in Node.
+// they are not written here. One tab keeps the stored queue: the first to open holds a Web Lock for
+// its life, and a second tab opened meanwhile neither restores nor writes the queue (it would run
+// the first tab's queued runs a second time, and each tab's writes would undo the other's); it
+// says so. Built over an injected storage opener and lock, so tests drive it in Node.
 import {
   QUEUE_SCHEMA,
   QUEUE_STATE_KEY,
@@ -11,6 +14,7 @@ import {
   type RunStorage,
   type StoredQueue,
 } from '../storage';
+import { tryHoldLock } from '../util/web-locks';
 import type { AppStore } from './index';
 import {
   queuedSnapshot,
@@ -60,6 +64,14 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** The Web Lock held for its life by the tab that keeps the stored queue. */
+export const QUEUE_LOCK = 'distillery-queue';
+
+/** The notice of a tab that does not keep the stored queue. */
+export const OTHER_TAB_NOTICE =
+  'Another Distillery tab keeps the run queue, so runs queued in this tab are not saved and a ' +
+  'reload loses them. Queue them in that tab, or close it and reload this one.';
+
 /** A running queue persistence. */
 export interface QueuePersistence {
   /** Settles once the stored queue has been read back (or found absent or unreadable). */
@@ -79,7 +91,15 @@ export interface QueuePersistence {
 export function installQueuePersistence(
   store: AppStore,
   open: () => Promise<QueueStateStorage>,
+  opts: {
+    /**
+     * Whether this tab keeps the stored queue (default: takes QUEUE_LOCK if free and holds it
+     * while the tab lives; true where there are no Web Locks).
+     */
+    claim?: () => Promise<boolean>;
+  } = {},
 ): QueuePersistence {
+  const claim = opts.claim ?? (async () => (await tryHoldLock(QUEUE_LOCK)).held);
   let storage: QueueStateStorage | null = null;
   let disposed = false;
   let unsubscribe = (): void => {};
@@ -91,10 +111,10 @@ export function installQueuePersistence(
   let seenQueued: readonly SessionRun[] = [];
   let seenAuto = false;
 
-  // Every notice but the restore's is a problem: a queue that cannot be kept or was dropped.
-  const notify = (notice: string): void => {
+  // Notices are problems (a queue that cannot be kept or was dropped) unless said otherwise.
+  const notify = (notice: string, tone: 'info' | 'problem' = 'problem'): void => {
     const s = store.getState();
-    const session = withNotice(s.session, notice, 'problem');
+    const session = withNotice(s.session, notice, tone);
     if (session !== s.session) store.setState({ session });
   };
 
@@ -132,6 +152,17 @@ export function installQueuePersistence(
   };
 
   const restore = async (): Promise<void> => {
+    let owner = true;
+    try {
+      owner = await claim();
+    } catch {
+      // A lock manager that fails: keep the queue as if alone.
+    }
+    if (disposed) return;
+    if (!owner) {
+      notify(OTHER_TAB_NOTICE);
+      return;
+    }
     try {
       storage = await open();
     } catch (e) {

@@ -2,26 +2,8 @@
 // lock makes it read as held until released, other runs stay free, a held lock is not waited for,
 // and without Web Locks nothing is held.
 import { describe, expect, it } from 'vitest';
-import { holdRunLock, runLockHeld, type LockManagerLike } from './run-lock';
-
-/** Exclusive locks by name; `ifAvailable` calls back with null when the name is held. */
-function fakeLocks(): LockManagerLike {
-  const held = new Set<string>();
-  return {
-    async request(name, options, callback) {
-      if (held.has(name)) {
-        if (options.ifAvailable) return callback(null);
-        throw new Error('the fake only grants available locks');
-      }
-      held.add(name);
-      try {
-        return await callback({ name });
-      } finally {
-        held.delete(name);
-      }
-    },
-  };
-}
+import { fakeLocks } from '../util/testing';
+import { holdRunLock, runLockHeld } from './run-lock';
 
 describe('run lock', () => {
   it('is held while a worker trains the run, and free after', async () => {
