@@ -1,9 +1,10 @@
 // Everything the worker checks and loads before an interrupted run continues ('resumeRun'): the run
 // and its resume point, whether it can resume at all (config/resume.ts), that the task the page
 // loaded is the one it trained on (same vocabulary), and its teacher: a trained one from the run's
-// teacher checkpoint (a trained ensemble from its members' checkpoints), a saved checkpoint that teaches from its key, a Hugging Face model from the
-// Hub downloaded again from its location and revision, as at the start, and one from picked files
-// from the teacher checkpoint the run saved of it when it started. Only then is the run
+// teacher checkpoint (a trained ensemble from its members' checkpoints), a saved checkpoint that
+// teaches from its key, a Hugging Face model from the Hub downloaded again from its location and
+// revision, as at the start, and one from picked files from the teacher checkpoint the run saved
+// of it when it started. Only then is the run
 // rewound to the resume point's step (metrics and checkpoints after it dropped), so a refused
 // resume changes nothing stored.
 import { resumeRefusal } from '../config/resume';
