@@ -13,6 +13,7 @@ import {
   summarise,
   type ExperimentFile,
   type ExperimentPreset,
+  type ExperimentReport,
 } from './experiments';
 import { METHOD_PRESETS } from './presets';
 import { TOY_STUDENT, TOY_TEACHER, toyTask, toyTrain } from './testing';
@@ -121,19 +122,47 @@ describe('mergeReports', () => {
     // A run with the saved teacher loaded tokenises with its vocabulary ('provided'): same table.
     const loaded = reportFile([['none', 2, 0.7]]);
     loaded.preset.tokenizer = { ...loaded.preset.tokenizer, vocab: 'provided', vocabSize: 403 };
-    loaded.report.teacher.loadedFrom = 'reports/teacher';
+    loaded.report.teacher!.loadedFrom = 'reports/teacher';
     const m = mergeReports([loaded, a]);
     expect(m.report.rows[0]!.runs.map((r) => r.seed)).toEqual([1, 2]);
-    expect(m.report.teacher.loadedFrom).toBeNull(); // the trained teacher's header is kept
+    expect(m.report.teacher!.loadedFrom).toBeNull(); // the trained teacher's header is kept
     expect(() => mergeReports([a, reportFile([['none', 1, 0.6]])])).toThrow(
       /none, seed 1 has two different results/,
+    );
+  });
+
+  it('merges a run without a teacher into one with a teacher, and refuses another vocabulary', () => {
+    const a = reportFile([['vanilla', 1, 0.7]]);
+    a.report.vocab = { size: 403, hash: '0badcafe' };
+    const alone = reportFile([['none', 1, 0.5]]);
+    alone.report.teacher = null; // a run of 'none' alone trains no teacher
+    alone.report.vocab = { size: 403, hash: '0badcafe' };
+    const back = parseExperimentFile(JSON.stringify(alone), 'alone.json');
+    expect(back.report.teacher).toBeNull();
+    for (const files of [
+      [back, a],
+      [a, back],
+    ]) {
+      const m = mergeReports(files, ['none', 'vanilla']);
+      expect(m.report.rows.map((r) => r.method)).toEqual(['none', 'vanilla']);
+      expect(m.report.teacher).toMatchObject({ params: 5678, dev: 0.9 }); // the run that had one
+      expect(m.report.vocab).toEqual({ size: 403, hash: '0badcafe' });
+    }
+    expect(reportMarkdown(back.report, 'x')).toContain(
+      '- teacher: none (no method of this run uses one)',
+    );
+    const other = reportFile([['none', 2, 0.5]]);
+    other.report.teacher = null;
+    other.report.vocab = { size: 403, hash: '12345678' };
+    expect(() => mergeReports([a, other])).toThrow(
+      /another vocabulary \(403 tokens, hash 12345678/,
     );
   });
 
   it('parses its own JSON back and says what is wrong with a file that is not a report', () => {
     const a = reportFile([['none', 1, 0.5]], NaN);
     const back = parseExperimentFile(JSON.stringify(a), 'a.json');
-    expect(back.report.teacher.dev).toBeNaN(); // JSON wrote NaN as null
+    expect(back.report.teacher!.dev).toBeNaN(); // JSON wrote NaN as null
     expect(mergeReports([back, back]).report.rows[0]!.runs).toHaveLength(1);
     expect(() => parseExperimentFile('{', 'x.json')).toThrow(/x.json is not JSON/);
     expect(() => parseExperimentFile('{"command": "c"}', 'y.json')).toThrow(
@@ -160,27 +189,30 @@ describe('presets', () => {
 });
 
 describe('runExperiment (wasm)', () => {
+  const preset: ExperimentPreset = {
+    description: 'toy',
+    task: { source: 'embedded', seed: 1 },
+    tokenizer: { vocab: 'build', vocabSize: 120, lowercase: true, maxLen: 16 },
+    student: TOY_STUDENT,
+    train: toyTrain(60),
+    teacher: { source: 'train', model: TOY_TEACHER, train: toyTrain(60, 9), footprintEvery: 0 },
+    methods: ['none', 'vanilla'],
+    seeds: [1, 2],
+  };
+  const data = toyTask(3, 400, 80);
+  let withTeacher: ExperimentReport | null = null;
+
   it('trains one teacher, runs each method for each seed, and tabulates', async () => {
-    const preset: ExperimentPreset = {
-      description: 'toy',
-      task: { source: 'embedded', seed: 1 },
-      tokenizer: { vocab: 'build', vocabSize: 120, lowercase: true, maxLen: 16 },
-      student: TOY_STUDENT,
-      train: toyTrain(60),
-      teacher: { source: 'train', model: TOY_TEACHER, train: toyTrain(60, 9), footprintEvery: 0 },
-      methods: ['none', 'vanilla'],
-      seeds: [1, 2],
-    };
     const tensors = tf.memory().numTensors;
     const partial: number[] = [];
-    const r = await runExperiment('toy', preset, toyTask(3, 400, 80), {
+    const r = await runExperiment('toy', preset, data, {
       backend: 'wasm',
       onReport: (x) => partial.push(x.rows.length),
     });
     expect(tf.memory().numTensors).toBe(tensors);
     // Seed-major: after each run the table holds every method seen so far.
     expect(partial).toEqual([1, 2, 2, 2]);
-    expect(r.teacher.dev).toBeGreaterThan(0.9);
+    expect(r.teacher!.dev).toBeGreaterThan(0.9);
     expect(r.rows.map((x) => [x.method, x.runs.map((y) => y.seed)])).toEqual([
       ['none', [1, 2]],
       ['vanilla', [1, 2]],
@@ -202,6 +234,34 @@ describe('runExperiment (wasm)', () => {
     expect(
       md.split('\n').filter((l) => l.startsWith('| none') || l.startsWith('| vanilla')).length,
     ).toBe(2);
+    withTeacher = r;
+  });
+
+  it('trains no teacher when no method uses one, and its rows merge with the run that had one', async () => {
+    expect(withTeacher).not.toBeNull();
+    const alone = { ...preset, methods: ['none' as const], seeds: [2] };
+    const said: string[] = [];
+    const tensors = tf.memory().numTensors;
+    const r = await runExperiment('toy', alone, data, {
+      backend: 'wasm',
+      onProgress: (m) => said.push(m),
+    });
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(r.teacher).toBeNull();
+    expect(said).toContain('teacher: none (no method of this run uses one)');
+    expect(r.vocab).toEqual(withTeacher!.vocab);
+    // The same student run as in the experiment that trained a teacher (seeded, same data).
+    const none2 = withTeacher!.rows[0]!.runs.find((x) => x.seed === 2)!;
+    expect(r.rows[0]!.runs[0]!.best).toBe(none2.best);
+    const m = mergeReports(
+      [
+        { command: 'alone', preset: alone, report: r },
+        { command: 'with', preset, report: withTeacher! },
+      ],
+      preset.methods,
+    );
+    expect(m.report.teacher).toEqual(withTeacher!.teacher);
+    expect(m.report.rows.map((x) => x.runs.length)).toEqual([2, 2]);
   });
 });
 
@@ -240,14 +300,16 @@ describe('a saved teacher (wasm)', () => {
     ]);
     const loaded = await teacherFromFiles(filesFromMap(files!, 'saved'));
     expect(loaded.bundle.footprints.map((f) => f.step)).toEqual([10, 20, 30, 40]);
-    expect(loaded.bundle.dev?.main).toBe(first.teacher.dev);
+    expect(loaded.bundle.dev?.main).toBe(first.teacher!.dev);
     const t = withTeacherVocab(preset, data, loaded);
     expect(t.tokenizer).toMatchObject({ vocab: 'provided', lowercase: true });
     const again = await runExperiment('toy', { ...preset, tokenizer: t.tokenizer }, t.data, {
       backend: 'wasm',
       teacher: { bundle: loaded.bundle, wallSec: loaded.wallSec, from: 'saved' },
     });
-    expect(again.teacher).toMatchObject({ dev: first.teacher.dev, loadedFrom: 'saved', steps: 0 });
+    expect(again.teacher).toMatchObject({ dev: first.teacher!.dev, loadedFrom: 'saved', steps: 0 });
+    // The saved vocabulary is the one the first run built: the reports may share a table.
+    expect(again.vocab).toEqual(first.vocab);
     expect(again.rows.map((r) => r.runs.map((x) => x.best))).toEqual(
       first.rows.map((r) => r.runs.map((x) => x.best)),
     );

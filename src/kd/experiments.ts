@@ -15,6 +15,7 @@ import type { MetricName, TaskData } from '../data/types';
 import { z } from 'zod';
 import { runTraining, trainTeacher } from '../train/loop';
 import { prepareData } from '../train/prepare';
+import { kdNeedsTeacher } from '../config/kd-methods';
 import { applyLabelNoise } from './noise';
 import {
   isMethodPreset,
@@ -279,6 +280,38 @@ export interface ExperimentRow {
   wallSec: number;
 }
 
+/** The teacher of an experiment report. */
+export interface ExperimentTeacher {
+  arch: ModelArch;
+  params: number;
+  steps: number;
+  mlmSteps: number;
+  dev: number;
+  metrics: Record<string, number>;
+  wallSec: number;
+  /** Where a loaded teacher came from (--teacher DIR), or null when trained by this run. */
+  loadedFrom?: string | null;
+}
+
+/** FNV-1a (32-bit) of the tokens joined by newlines, as 8 hex digits: a vocabulary's identity. */
+export function vocabHash(vocab: readonly string[]): string {
+  let h = 0x811c9dc5;
+  const bytes = new TextEncoder().encode(vocab.join('\n'));
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * Whether any method of the preset needs the shared teacher: it distils from one, or the student
+ * is initialised from it (a KroneckerBERT student's NKP init).
+ */
+export function presetNeedsTeacher(p: ExperimentPreset): boolean {
+  if (p.studentSpec?.kind === 'kron-bert' && p.studentSpec.init === 'nkp') return true;
+  return p.methods.some((m) =>
+    kdNeedsTeacher(methodConfig(p, p.overrides?.[m] ?? METHOD_PRESETS[m], 1).kd),
+  );
+}
+
 export interface ExperimentReport {
   preset: string;
   description: string;
@@ -286,17 +319,16 @@ export interface ExperimentReport {
   backend: BackendName;
   seeds: number[];
   student: { arch: ModelArch; kind: string; params: number; steps: number };
-  teacher: {
-    arch: ModelArch;
-    params: number;
-    steps: number;
-    mlmSteps: number;
-    dev: number;
-    metrics: Record<string, number>;
-    wallSec: number;
-    /** Where a loaded teacher came from (--teacher DIR), or null when trained by this run. */
-    loadedFrom?: string | null;
-  };
+  /**
+   * The shared teacher, or null when no method of the run uses one (a run of 'none' or 'swa'
+   * alone trains no teacher; its rows merge with a run that had one, see mergeReports).
+   */
+  teacher: ExperimentTeacher | null;
+  /**
+   * The students' vocabulary: its size and an FNV-1a hash of its tokens in id order (absent in
+   * reports written before 2026-11-24). Runs that tokenised differently never share a table.
+   */
+  vocab?: { size: number; hash: string };
   rows: ExperimentRow[];
   startedAt: string;
   wallSec: number;
@@ -363,12 +395,19 @@ export async function runExperiment(
   base.kd = { ...base.kd!, teacher: preset.teacher };
   delete base.kd.labelNoise; // already applied to `noisy`
   const tt = performance.now();
-  let teacher: TeacherBundle;
+  // The students' vocabulary (the one a loaded teacher brought, or the one built from train).
+  const { tokenizer } = prepareData(base, noisy);
+  let teacher: TeacherBundle | null;
   let teacherWall: number;
   if (opts.teacher) {
     teacher = opts.teacher.bundle;
     teacherWall = opts.teacher.wallSec ?? NaN;
     say(`teacher: loaded, ${teacher.model.summary().params.toLocaleString('en')} parameters`);
+  } else if (!presetNeedsTeacher(preset) && !opts.onTeacherTrained) {
+    // Nothing would read it: a baseline run ('none', 'swa') spends no time on a teacher.
+    teacher = null;
+    teacherWall = NaN;
+    say('teacher: none (no method of this run uses one)');
   } else {
     say(
       `teacher: ${preset.teacher.model.layers}×${preset.teacher.model.hidden}, ${preset.teacher.train.steps} steps`,
@@ -387,7 +426,6 @@ export async function runExperiment(
     teacherWall = (performance.now() - tt) / 1000;
     if (opts.onTeacherTrained) {
       try {
-        const { tokenizer } = prepareData(base, noisy);
         await opts.onTeacherTrained(
           teacher,
           { vocab: tokenizer.vocab, lowercase: tokenizer.lowercase },
@@ -399,8 +437,12 @@ export async function runExperiment(
       }
     }
   }
-  const dev = teacher.dev;
-  say(`teacher dev ${data.spec.mainMetric} ${dev?.main.toFixed(4)} (${teacherWall.toFixed(0)} s)`);
+  const dev = teacher?.dev;
+  if (teacher) {
+    say(
+      `teacher dev ${data.spec.mainMetric} ${dev?.main.toFixed(4)} (${teacherWall.toFixed(0)} s)`,
+    );
+  }
   const report: ExperimentReport = {
     preset: name,
     description: preset.description,
@@ -413,7 +455,7 @@ export async function runExperiment(
       params: 0,
       steps: preset.train.steps,
     },
-    teacher: {
+    teacher: teacher && {
       arch: opts.teacher ? archOf(teacher) : preset.teacher.model,
       params: teacher.model.summary().params,
       steps: opts.teacher ? 0 : preset.teacher.train.steps,
@@ -423,6 +465,7 @@ export async function runExperiment(
       wallSec: teacherWall,
       loadedFrom: opts.teacher?.from ?? null,
     },
+    vocab: { size: tokenizer.vocab.length, hash: vocabHash(tokenizer.vocab) },
     rows: [],
     startedAt: new Date().toISOString(),
     wallSec: 0,
@@ -439,10 +482,10 @@ export async function runExperiment(
         const setup = preset.overrides?.[method] ?? METHOD_PRESETS[method];
         const r = await runTraining(methodConfig(preset, setup, seed), data, {
           backend: opts.backend,
-          teacher,
+          ...(teacher ? { teacher } : {}),
         });
         report.student.params = r.model.summary().params;
-        if (!Number.isFinite(report.teacher.dev) && teacher.dev) {
+        if (report.teacher && !Number.isFinite(report.teacher.dev) && teacher?.dev) {
           // A loaded teacher without a saved dev result: the first run evaluated it.
           report.teacher.dev = teacher.dev.main;
           report.teacher.metrics = { ...teacher.dev.metrics };
@@ -476,7 +519,7 @@ export async function runExperiment(
       }
     }
   } finally {
-    disposeTeacher(teacher);
+    if (teacher) disposeTeacher(teacher);
   }
   report.wallSec = (performance.now() - t0) / 1000;
   return report;
@@ -498,6 +541,19 @@ function archOf(t: TeacherBundle): ModelArch {
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '—');
 
+function teacherLine(t: ExperimentTeacher | null, metric: MetricName): string {
+  if (!t) return 'none (no method of this run uses one)';
+  const head = `${t.arch.layers}×${t.arch.hidden} BERT, ${t.params.toLocaleString('en')} parameters, `;
+  if (t.loadedFrom) {
+    const earlier = Number.isFinite(t.wallSec)
+      ? ` (trained earlier in ${t.wallSec.toFixed(0)} s)`
+      : '';
+    return `${head}loaded from ${t.loadedFrom}; dev ${metric} ${pct(t.dev)}${earlier}`;
+  }
+  const mlm = t.mlmSteps > 0 ? `${t.mlmSteps} MLM steps then ` : '';
+  return `${head}${mlm}${t.steps} steps; dev ${metric} ${pct(t.dev)} (trained in ${t.wallSec.toFixed(0)} s)`;
+}
+
 /** The report as a markdown table (metric in %, mean ± sd over seeds, Δ against 'none'). */
 export function reportMarkdown(r: ExperimentReport, command: string): string {
   const none = r.rows.find((row) => row.method === 'none');
@@ -506,14 +562,7 @@ export function reportMarkdown(r: ExperimentReport, command: string): string {
     '',
     `- command: \`${command}\``,
     `- backend: ${r.backend}; started ${r.startedAt}; total wall time ${(r.wallSec / 60).toFixed(1)} min`,
-    `- teacher: ${r.teacher.arch.layers}×${r.teacher.arch.hidden} BERT, ${r.teacher.params.toLocaleString('en')} parameters, ` +
-      (r.teacher.loadedFrom
-        ? `loaded from ${r.teacher.loadedFrom}; dev ${r.metric} ${pct(r.teacher.dev)}` +
-          (Number.isFinite(r.teacher.wallSec)
-            ? ` (trained earlier in ${r.teacher.wallSec.toFixed(0)} s)`
-            : '')
-        : `${r.teacher.mlmSteps > 0 ? `${r.teacher.mlmSteps} MLM steps then ` : ''}${r.teacher.steps} steps; ` +
-          `dev ${r.metric} ${pct(r.teacher.dev)} (trained in ${r.teacher.wallSec.toFixed(0)} s)`),
+    `- teacher: ${teacherLine(r.teacher, r.metric)}`,
     `- student: ${r.student.kind} ${r.student.arch.layers}×${r.student.arch.hidden}, ${r.student.params.toLocaleString('en')} parameters, ` +
       `${r.student.steps} steps; seeds ${r.seeds.join(', ')}`,
     '',
@@ -559,9 +608,12 @@ function sharedSetup(p: ExperimentPreset): string {
  * Merges reports of one preset run in several invocations (seeds or methods split across
  * processes, or a run resumed after an interruption) into one table. They must share the task,
  * tokenizer, student, training run and teacher recipe, and the same teacher (parameter count and
- * dev result; a teacher saved with --save-teacher and loaded with --teacher qualifies). A (method,
- * seed) pair found twice must carry the same result (seeded runs reproduce exactly), else the
- * merge is refused. Rows follow `methodOrder` (the preset's full list), then first appearance.
+ * dev result; a teacher saved with --save-teacher and loaded with --teacher qualifies). A report
+ * without a teacher (its methods used none) merges with any of them; where reports record their
+ * vocabulary, it must be the same one (a Hugging Face teacher's vocabulary is not the one a
+ * teacher-less run builds). A (method, seed) pair found twice must carry the same result (seeded
+ * runs reproduce exactly), else the merge is refused. Rows follow `methodOrder` (the preset's full
+ * list), then first appearance.
  */
 export function mergeReports(
   files: readonly ExperimentFile[],
@@ -570,6 +622,8 @@ export function mergeReports(
   if (files.length === 0) throw new Error('nothing to merge');
   const first = files[0]!;
   const setup = sharedSetup(first.preset);
+  const withTeacher = files.find((f) => f.report.teacher !== null);
+  const withVocab = files.find((f) => f.report.vocab !== undefined);
   const runs = new Map<MethodPresetName, Map<number, ExperimentRun>>();
   for (const [i, f] of files.entries()) {
     const r = f.report;
@@ -582,12 +636,18 @@ export function mergeReports(
         `${what} ran another setup of preset '${r.preset}' (task, student, training or teacher differ)`,
       );
     }
-    if (
-      r.teacher.params !== first.report.teacher.params ||
-      !Object.is(r.teacher.dev, first.report.teacher.dev)
-    ) {
+    const t = r.teacher;
+    const t0 = withTeacher?.report.teacher;
+    if (t && t0 && (t.params !== t0.params || !Object.is(t.dev, t0.dev))) {
       throw new Error(
-        `${what} used another teacher (${r.teacher.params} parameters, dev ${r.teacher.dev}; the first: ${first.report.teacher.params}, ${first.report.teacher.dev})`,
+        `${what} used another teacher (${t.params} parameters, dev ${t.dev}; the first: ${t0.params}, ${t0.dev})`,
+      );
+    }
+    const v = r.vocab;
+    const v0 = withVocab?.report.vocab;
+    if (v && v0 && (v.size !== v0.size || v.hash !== v0.hash)) {
+      throw new Error(
+        `${what} tokenised with another vocabulary (${v.size} tokens, hash ${v.hash}; the first: ${v0.size}, ${v0.hash})`,
       );
     }
     for (const row of r.rows) {
@@ -621,9 +681,11 @@ export function mergeReports(
     (a, b) => a - b,
   );
   // The teacher as trained (its wall time and steps), when one of the files trained it.
-  const trained = files.find((f) => !f.report.teacher.loadedFrom) ?? first;
+  const trained =
+    files.find((f) => f.report.teacher && !f.report.teacher.loadedFrom) ?? withTeacher ?? first;
   const report: ExperimentReport = {
     ...structuredClone(trained.report),
+    ...(withVocab ? { vocab: { ...withVocab.report.vocab! } } : {}),
     seeds,
     rows,
     startedAt: files.map((f) => f.report.startedAt).sort()[0]!,
@@ -654,7 +716,8 @@ const fileSchema = z.object({
     startedAt: z.string(),
     wallSec: z.number(),
     student: z.looseObject({ params: z.number() }),
-    teacher: z.looseObject({ params: z.number(), dev: z.number().nullable() }),
+    teacher: z.looseObject({ params: z.number(), dev: z.number().nullable() }).nullable(),
+    vocab: z.object({ size: z.number().int(), hash: z.string() }).optional(),
     rows: z.array(z.looseObject({ method: z.string(), runs: z.array(runSchema) })),
   }),
 });
@@ -683,6 +746,6 @@ export function parseExperimentFile(text: string, name: string): ExperimentFile 
   for (const row of f.report.rows) {
     if (!isMethodPreset(row.method)) throw new Error(`${name}: unknown method '${row.method}'`);
   }
-  if (f.report.teacher.dev === null) f.report.teacher.dev = NaN;
+  if (f.report.teacher && f.report.teacher.dev === null) f.report.teacher.dev = NaN;
   return f;
 }
