@@ -160,6 +160,7 @@ export function glitterAddonDefaults(): GlitterAddonSpec {
     candidates: g.candidates,
     select: g.select,
     selection: g.selection,
+    pass: g.pass ?? 'single',
     augment: g.augment,
     temperature: g.temperature,
     weight: g.weights.aug,

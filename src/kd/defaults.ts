@@ -106,6 +106,7 @@ export const KD_DEFAULTS: { [K in KdKind]: SpecOf[K] } = {
     candidates: 8,
     select: 2,
     selection: 'worst',
+    pass: 'single',
     augment: 'both',
     temperature: 2,
     weights: { ce: 0.5, kd: 0.5, aug: 0.5 },

@@ -35,6 +35,8 @@ export const METHOD_PRESETS = {
   universal: { method: kdDefaults('universal') },
   /** Glitter in the KD setup: 2 worst of 8 EDA/MLM candidates per example. */
   glitter: { method: kdDefaults('glitter') },
+  /** Glitter with the two-pass selection (gradient-free pick, then train on the k picked). */
+  'glitter-two-pass': { method: { ...kdDefaults('glitter'), pass: 'two' } },
   /** Vanilla augmentation baseline of Glitter: every candidate (the code's --vanilla_augment). */
   'glitter-all': { method: { ...kdDefaults('glitter'), selection: 'all' } },
   /** Noisy labels, mitigation 1 (ours): teacher-guided relabelling. */

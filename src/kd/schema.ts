@@ -24,6 +24,7 @@ const glitterPool = {
   candidates: int(1, 64),
   select: int(1, 64),
   selection: z.enum(['worst', 'random', 'all']),
+  pass: z.enum(['single', 'two']).optional(),
   augment: z.enum(['eda', 'mlm', 'both']),
   temperature,
   eda: z.strictObject({ swaps: int(0, 64), deleteProb: z.number().min(0).lt(1) }),

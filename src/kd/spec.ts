@@ -238,6 +238,14 @@ export interface GlitterSpec {
   select: number;
   /** 'worst' = Glitter; 'random' and 'all' = the code's random_glitter and vanilla_augment. */
   selection: 'worst' | 'random' | 'all';
+  /**
+   * How the selection is computed (absent = 'single'). 'single': the code's one training-mode
+   * forward and backward over all K candidates, only the selected ones weighted in the loss.
+   * 'two': a forward without gradient in evaluation mode (no dropout) over all K picks the k,
+   * then only those k go through the training forward and backward: the same choice up to
+   * dropout noise and exact ties, for about (1 + k)/(1 + K) of the backward work. Ours [I].
+   */
+  pass?: 'single' | 'two';
   /** Candidate generators: EDA, masked LM, or both alternating. */
   augment: 'eda' | 'mlm' | 'both';
   /** τ of the KD terms (code default 2; its MNLI example uses 12). */
@@ -261,6 +269,7 @@ export type GlitterAugSpec = Pick<
   | 'candidates'
   | 'select'
   | 'selection'
+  | 'pass'
   | 'augment'
   | 'temperature'
   | 'eda'

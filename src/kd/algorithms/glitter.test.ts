@@ -55,6 +55,20 @@ describe('glitterSelect', () => {
     });
   });
 
+  it('keeps exactly k when δ ties (identical candidates), the earlier first', () => {
+    tf.tidy(() => {
+      const tied = tf.tensor2d([
+        [0.3, 0.9, 0.9, 0.9],
+        [0.5, 0.5, 0.5, 0.1],
+      ]);
+      const m = glitterSelect(tied, allValid(), 2, 'worst', 1).arraySync();
+      expect(m).toEqual([
+        [0, 1, 1, 0],
+        [1, 1, 0, 0],
+      ]);
+    });
+  });
+
   it('never picks an invalid (duplicate) candidate, even a large-δ one', () => {
     tf.tidy(() => {
       const valid = tf.tensor2d([
@@ -140,6 +154,59 @@ describe('Glitter in the training loop (wasm)', () => {
     );
     expect(Object.keys(r.train[0]!.terms!)).toEqual(['ce', 'kd', 'aug', 'picked']);
     expect(r.train.every((p) => p.terms!['picked']! <= 2)).toBe(true);
+    expect(r.best!.main).toBeGreaterThan(0.8);
+    r.model.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it("pass 'two' trains on the same picks as 'single' (no dropout): the same curve, less work", async () => {
+    const tensors = tf.memory().numTensors;
+    // Without dropout the evaluation-mode selection forward sees what the training forward sees,
+    // so both passes pick the same k and the losses and updates agree up to float rounding.
+    const run = async (over: Partial<GlitterSpec>) => {
+      const c = toyConfig(6, {
+        method: eda(over),
+        ...(over.setup === 'consistency' ? {} : { teacher: { source: 'provided' as const } }),
+      });
+      c.model = { ...c.model, hiddenDropout: 0, attentionDropout: 0 };
+      const r = await runTraining(c, data, { backend: 'wasm', teacher });
+      r.model.dispose();
+      return r.train;
+    };
+    for (const over of [
+      {},
+      { selection: 'random' as const },
+      { setup: 'consistency' as const },
+    ] satisfies Partial<GlitterSpec>[]) {
+      const one = await run({ ...over, pass: 'single' });
+      const two = await run({ ...over, pass: 'two' });
+      expect(two.map((p) => p.terms!['picked'])).toEqual(one.map((p) => p.terms!['picked']));
+      two.forEach((p, i) => {
+        expect(p.loss).toBeCloseTo(one[i]!.loss, 4);
+        const aug = over.setup === 'consistency' ? 'uda' : 'aug';
+        expect(p.terms![aug]!).toBeCloseTo(one[i]!.terms![aug]!, 4);
+      });
+      expect(two.at(-1)!.loss).not.toBe(two[0]!.loss); // it trained
+    }
+    // 'all' trains on every candidate: the second pass has nothing to save, the curve is the same.
+    const all1 = await run({ selection: 'all', pass: 'single' });
+    const all2 = await run({ selection: 'all', pass: 'two' });
+    expect(all2.map((p) => p.loss)).toEqual(all1.map((p) => p.loss));
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it("pass 'two' with dropout: trains on at most k per example, learns, leaks nothing", async () => {
+    const tensors = tf.memory().numTensors;
+    const r = await runTraining(
+      toyConfig(60, { method: eda({ pass: 'two' }), teacher: { source: 'provided' } }),
+      data,
+      { backend: 'wasm', teacher },
+    );
+    // At most k = 2 per example: fewer where a sentence has fewer than 2 candidates that differ
+    // from it (EDA on a short sentence can give back the original, which is never picked).
+    const picked = r.train.map((p) => p.terms!['picked']!);
+    expect(picked.every((x) => x > 1 && x <= 2)).toBe(true);
+    expect(r.train.every((p) => Number.isFinite(p.loss))).toBe(true);
     expect(r.best!.main).toBeGreaterThan(0.8);
     r.model.dispose();
     expect(tf.memory().numTensors).toBe(tensors);

@@ -5,8 +5,10 @@
 // student's own architecture makes it self-distillation) and 'consistency' (no teacher,
 // δ = KL(σ(z_S(x)) ‖ σ(z_S(x̃)/τ_uda)), UDA-style). Baselines: 'all' (vanilla augmentation) and
 // 'random' (random selection), as the code's --vanilla_augment and --random_glitter.
-// We use the code's single training-mode forward over all candidates (selection inside the
-// graph, no readback); only selected candidates contribute to the loss.
+// By default we use the code's single training-mode forward over all candidates (selection inside
+// the graph, no readback); only selected candidates contribute to the loss. `pass: 'two'` picks
+// the k with a gradient-free evaluation-mode forward first and trains on those k alone (the
+// dossier's [I] two-pass reading; same choice up to dropout and exact ties, less backward work).
 import * as tf from '@tensorflow/tfjs';
 import { makeBatch } from '../../data/batcher';
 import { bertConfig } from '../../model';
@@ -28,9 +30,12 @@ import { batchLogits, computeLogits } from '../teacher';
 import { requireClassification } from './common';
 
 /**
- * The selection mask [B, K] (1 = trained on): 'worst' keeps, per row, the candidates with δ at
- * least the k-th largest valid δ (Glitter); 'random' the same on seeded random scores; 'all'
- * every valid candidate. Invalid candidates (duplicates) are never kept.
+ * The selection mask [B, K] (1 = trained on): 'worst' keeps, per row, the k valid candidates with
+ * the largest δ (Glitter); 'random' the same on seeded random scores; 'all' every valid candidate.
+ * Invalid candidates (duplicates of the original) are never kept, so a row with fewer than k
+ * valid ones keeps fewer. Exactly k, as the code's repeated scatter_max (each pick masked before
+ * the next): two candidates with the same δ (identical token rows) are not both kept because of
+ * the tie; the earlier one goes first. (Before 2026-11-24 ties at the k-th δ were all kept.)
  * delta, valid: [B, K] → [B, K] (a constant: no gradient).
  */
 export function glitterSelect(
@@ -51,8 +56,9 @@ export function glitterSelect(
           )
         : d;
     const masked = tf.add(tf.mul(scores, valid), tf.mul(tf.sub(valid, 1), 1e9)); // invalid → −1e9
-    const kth = tf.min(tf.topk(masked, Math.min(k, K)).values, -1, true); // [B, 1]
-    return tf.mul(tf.cast(tf.greaterEqual(masked, kth), 'float32'), valid) as tf.Tensor2D;
+    const { indices } = tf.topk(masked, Math.min(k, K)); // [B, k]
+    const chosen = tf.sum(tf.oneHot(indices, K), 1); // [B, K], 0/1
+    return tf.mul(tf.cast(chosen, 'float32'), valid) as tf.Tensor2D;
   });
 }
 
@@ -139,8 +145,10 @@ export async function glitterAugmentation(
           .logits
       : null;
   const student = env.student;
+  const twoPass = spec.pass === 'two' && spec.selection !== 'all';
   return {
     term: (inp) => {
+      if (twoPass) return twoPassTerm(inp);
       const B = inp.rows.length;
       const cand = Int32Array.from(
         { length: B * K },
@@ -184,6 +192,82 @@ export async function glitterAugmentation(
       return { aug: selectedMean(delta, mask), picked: tf.div(tf.sum(mask), B) as tf.Scalar };
     },
   };
+
+  /**
+   * pass 'two': δ on all B·K candidates from an evaluation-mode forward off the gradient tape,
+   * the k picks per row by top-k (as glitterSelect), then a training forward on the B·k picked
+   * rows only. A pick that is an invalid
+   * (duplicate) candidate, which happens only when a row has fewer than k valid ones, weighs 0.
+   */
+  function twoPassTerm(inp: StepInputs): { aug: tf.Scalar; picked: tf.Scalar } {
+    const B = inp.rows.length;
+    const k = Math.min(spec.select, K);
+    const cand = Int32Array.from(
+      { length: B * K },
+      (_, j) => inp.rows[Math.floor(j / K)]! * K + (j % K),
+    );
+    const cb = toTensors(makeBatch(pool.split, cand, B * K, env.buckets, pad));
+    inp.hold(cb.ids);
+    inp.hold(cb.typeIds);
+    inp.hold(cb.mask);
+    const valid = tf.tensor1d(Float32Array.from(cand, (r) => pool.valid[r]!)); // [B·K]
+    const seed = hash32(env.seed, inp.info.step, 0x676c74);
+    const zt = spec.setup === 'kd' ? batchLogits(poolTeacher!, C, cand, B * K) : null; // [B·K, C]
+    // δ's target rows (all B·K, or the picked ones): the teacher's cached logits ('kd'), or
+    // z_S(x) repeated per candidate as a constant (the code's fixed_copy; 'consistency'). The
+    // gather happens inside constantOf so no gradient is asked of it (wasm has no gather grad).
+    const target = (rows: tf.Tensor1D | null): tf.Tensor2D => {
+      if (zt) return rows ? (tf.gather(zt, rows) as tf.Tensor2D) : zt;
+      return constantOf(inp.student.logits, (z) => {
+        const rep = tf.reshape(tf.tile(tf.expandDims(z, 1), [1, K, 1]), [B * K, C]) as tf.Tensor2D;
+        return rows ? (tf.gather(rep, rows) as tf.Tensor2D) : rep;
+      });
+    };
+    const deltaOf = (z: tf.Tensor2D, rows: tf.Tensor1D | null): tf.Tensor1D =>
+      zt
+        ? softTargetKl(z, target(rows), spec.temperature)
+        : softTargetKl(tf.div(z, spec.uda.temperature) as tf.Tensor2D, target(rows), 1);
+    // Flat indices b·K + j of the picks, [B·k], computed off the tape (customGrad hands its value
+    // back as float32: exact for these small integers, cast back for gather).
+    const flat = constantOf(cb.ids, (ids) => {
+      const z = student.forward(
+        { ids, typeIds: cb.typeIds, mask: cb.mask },
+        { training: false, dropoutSeed: seed, embeddingGrad: env.embeddingGrad },
+      ).logits;
+      const delta = tf.reshape(deltaOf(z, null), [B, K]) as tf.Tensor2D;
+      const v = tf.reshape(valid, [B, K]);
+      const scores =
+        spec.selection === 'random'
+          ? tf.tensor2d(
+              Float32Array.from({ length: B * K }, (_, i) => hash32(seed, i, 0x726e64) / 2 ** 32),
+              [B, K],
+            )
+          : delta;
+      const masked = tf.add(tf.mul(scores, v), tf.mul(tf.sub(v, 1), 1e9)); // invalid → −1e9
+      const { indices } = tf.topk(masked, k); // [B, k]
+      const rowBase = tf.mul(tf.range(0, B, 1, 'int32'), K).reshape([B, 1]);
+      return tf.reshape(tf.add(indices, rowBase), [B * k]) as tf.Tensor1D;
+    });
+    const chosen = tf.cast(flat, 'int32') as tf.Tensor1D;
+    const picked = {
+      ids: tf.gather(cb.ids, chosen) as tf.Tensor2D,
+      typeIds: tf.gather(cb.typeIds, chosen) as tf.Tensor2D,
+      mask: tf.gather(cb.mask, chosen) as tf.Tensor2D,
+    };
+    inp.hold(picked.ids);
+    inp.hold(picked.typeIds);
+    inp.hold(picked.mask);
+    const z = student.forward(picked, {
+      training: true,
+      dropoutSeed: seed,
+      embeddingGrad: env.embeddingGrad,
+    }).logits; // [B·k, C]
+    const weight = tf.reshape(tf.gather(valid, chosen), [B, k]) as tf.Tensor2D;
+    return {
+      aug: selectedMean(deltaOf(z, chosen), weight),
+      picked: tf.div(tf.sum(weight), B) as tf.Scalar,
+    };
+  }
 }
 
 export const glitter: MethodImpl<GlitterSpec> = async (spec, env) => {

@@ -92,6 +92,7 @@ const PARAM_LABEL: Record<string, string> = {
   candidates: 'Candidates K',
   select: 'Selected k',
   selection: 'Selection',
+  pass: 'Selection pass',
   augment: 'Augmentation',
   maskPadding: 'Mask padding',
   projection: 'Projection',
@@ -108,6 +109,7 @@ const ENUMS: Record<string, readonly string[]> = {
   metaLoss: ['hard', 'mix'],
   setup: ['kd', 'consistency'],
   selection: ['worst', 'random', 'all'],
+  pass: ['single', 'two'],
   augment: ['eda', 'mlm', 'both'],
   projection: ['shared', 'per-layer'],
 };
