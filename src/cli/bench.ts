@@ -19,6 +19,8 @@ import { applyDeterminism } from '../train/backend';
 import { makeRng } from '../util/rng';
 import { helpText } from './args';
 import { KRON_BENCH_CASES, benchKronCase, type KronBenchResult } from './bench-kron';
+import { benchMethod, type MethodBenchResult } from './bench-methods';
+import { isMethodPreset, type MethodPresetName } from '../kd/presets';
 import { useNodeBackend } from './node-backend';
 import { parseArgs } from 'node:util';
 
@@ -191,6 +193,8 @@ async function main(): Promise<void> {
       kron: { type: 'boolean' },
       'kron-tokens': { type: 'string' },
       'kron-reps': { type: 'string' },
+      methods: { type: 'string' },
+      'method-steps': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -218,11 +222,28 @@ async function main(): Promise<void> {
         },
         'kron-tokens': { type: 'string', help: 'input rows per Kronecker timing (default 256)' },
         'kron-reps': { type: 'string', help: 'timed repetitions per Kronecker case (default 5)' },
+        methods: {
+          type: 'string',
+          help: 'also time a training step of these KD method presets (comma list, e.g. none,vanilla,glitter) on the embedded task with BERT-Tiny',
+        },
+        'method-steps': {
+          type: 'string',
+          help: 'timed steps per method, after --warmup untimed ones (default 20)',
+        },
       }),
     );
     return;
   }
   const names = values.configs === 'none' ? [] : (values.configs ?? 'mini,L4-H256').split(',');
+  const methodNames = values.methods ? values.methods.split(',').map((m) => m.trim()) : [];
+  const badMethods = methodNames.filter((m) => !isMethodPreset(m));
+  if (badMethods.length > 0) {
+    throw new Error(`--methods: unknown method preset(s) ${badMethods.join(', ')}`);
+  }
+  const methodSteps = Number(values['method-steps'] ?? 20);
+  if (!Number.isInteger(methodSteps) || methodSteps < 2) {
+    throw new Error('--method-steps must be an integer of at least 2');
+  }
   for (const n of names) if (!BENCH_CONFIGS[n]) throw new Error(`Unknown config '${n}'`);
   const wanted = (values.backends ?? 'cpu,wasm,webgpu').split(',');
   const backends = BACKENDS.filter((b) => b !== 'webgl' && wanted.includes(b));
@@ -230,6 +251,7 @@ async function main(): Promise<void> {
   const warmup = Math.max(1, Number(values.warmup ?? 2));
   const results: object[] = [];
   const kron: KronBenchResult[] = [];
+  const methods: MethodBenchResult[] = [];
   const skipped: { backend: string; reason: string }[] = [];
   for (const backend of backends) {
     try {
@@ -251,6 +273,18 @@ async function main(): Promise<void> {
         `${backend} ${n}: ${r.msPerStep} ms/step, ${r.samplesPerSec} samples/s, ${r.kernelsPerStep} kernels\n`,
       );
       results.push(r);
+    }
+    let noneMs: number | null = null;
+    for (const m of methodNames as MethodPresetName[]) {
+      const r = await benchMethod(m, backend, methodSteps, warmup);
+      if (m === 'none') noneMs = r.msPerStep;
+      const relativeToNone = noneMs === null ? null : +(r.msPerStep / noneMs).toFixed(2);
+      process.stderr.write(
+        `${backend} ${m}: ${r.msPerStep} ms/step` +
+          (relativeToNone === null ? '' : ` (${relativeToNone}× none)`) +
+          `, set-up ${r.setupSec} s\n`,
+      );
+      methods.push({ ...r, relativeToNone });
     }
     if (!values.kron) continue;
     for (const c of KRON_BENCH_CASES) {
@@ -274,6 +308,7 @@ async function main(): Promise<void> {
     node: process.version,
     results,
     ...(values.kron ? { kron } : {}),
+    ...(methodNames.length > 0 ? { methods } : {}),
     skipped,
   };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
