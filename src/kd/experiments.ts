@@ -480,9 +480,19 @@ export async function runExperiment(
       for (const method of preset.methods) {
         say(`${method}, seed ${seed}`);
         const setup = preset.overrides?.[method] ?? METHOD_PRESETS[method];
+        let lastSaid = performance.now();
         const r = await runTraining(methodConfig(preset, setup, seed), data, {
           backend: opts.backend,
           ...(teacher ? { teacher } : {}),
+          hooks: {
+            // A student run can take half an hour on a CPU: say where it is every minute.
+            progress: (p) => {
+              if (performance.now() - lastSaid < 60_000) return;
+              lastSaid = performance.now();
+              const eta = p.etaSec === null ? '' : `, about ${Math.ceil(p.etaSec / 60)} min left`;
+              say(`${method}, seed ${seed}: step ${p.step} of ${p.totalSteps}${eta}`);
+            },
+          },
         });
         report.student.params = r.model.summary().params;
         if (report.teacher && !Number.isFinite(report.teacher.dev) && teacher?.dev) {
