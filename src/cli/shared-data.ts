@@ -8,7 +8,10 @@ import { resolve } from 'node:path';
  * beside the repository root.
  */
 export function sharedDataDir(): string | null {
-  const candidates = [process.env['DISTILLERY_DATA'], resolve(import.meta.dirname, '../../../shared/data')];
+  const candidates = [
+    process.env['DISTILLERY_DATA'],
+    resolve(import.meta.dirname, '../../../shared/data'),
+  ];
   for (const dir of candidates) if (dir && existsSync(dir)) return dir;
   return null;
 }

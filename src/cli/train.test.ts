@@ -4,7 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 function run(args: string[]) {
-  const r = spawnSync('npx', ['tsx', 'src/cli/train.ts', ...args], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync('npx', ['tsx', 'src/cli/train.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   const lines = r.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -15,7 +18,18 @@ function run(args: string[]) {
 describe('train CLI', () => {
   it('trains the embedded task and prints JSON lines', () => {
     const { status, lines } = run([
-      '--preset', 'tiny-L1-H32', '--steps', '6', '--batch', '8', '--eval-every', '3', '--log-every', '2', '--max-train', '200',
+      '--preset',
+      'tiny-L1-H32',
+      '--steps',
+      '6',
+      '--batch',
+      '8',
+      '--eval-every',
+      '3',
+      '--log-every',
+      '2',
+      '--max-train',
+      '200',
     ]);
     expect(status).toBe(0);
     const events = lines.map((l) => l.event);
@@ -30,24 +44,66 @@ describe('train CLI', () => {
 
   it('distils with --kd: trains the teacher first, reports it and the loss terms', () => {
     const { status, lines } = run([
-      '--preset', 'tiny-L1-H32', '--steps', '4', '--batch', '8', '--eval-every', '4', '--log-every', '1', '--max-train', '100',
-      '--kd', 'vanilla', '--teacher-preset', 'tiny-L1-H32', '--teacher-steps', '4',
+      '--preset',
+      'tiny-L1-H32',
+      '--steps',
+      '4',
+      '--batch',
+      '8',
+      '--eval-every',
+      '4',
+      '--log-every',
+      '1',
+      '--max-train',
+      '100',
+      '--kd',
+      'vanilla',
+      '--teacher-preset',
+      'tiny-L1-H32',
+      '--teacher-steps',
+      '4',
     ]);
     expect(status).toBe(0);
-    const config = lines.find((l) => l.event === 'config')!['config'] as { kd: { method: { kind: string }; teacher: { source: string } } };
+    const config = lines.find((l) => l.event === 'config')!['config'] as {
+      kd: { method: { kind: string }; teacher: { source: string } };
+    };
     expect(config.kd.method.kind).toBe('vanilla');
     expect(config.kd.teacher.source).toBe('train');
-    expect(lines.find((l) => l.event === 'train')!['terms']).toMatchObject({ ce: expect.any(Number), kd: expect.any(Number) });
+    expect(lines.find((l) => l.event === 'train')!['terms']).toMatchObject({
+      ce: expect.any(Number),
+      kd: expect.any(Number),
+    });
     expect(lines.at(-1)!['teacher']).toMatchObject({ main: expect.any(Number) });
     expect(run(['--kd', 'nope']).stderr).toMatch(/--kd: unknown method preset 'nope'/);
   });
 
   it('distils a KroneckerBERT preset with --student and --kd kronecker (teacher of its shape)', () => {
     const { status, lines, stderr } = run([
-      '--steps', '4', '--batch', '8', '--eval-every', '2', '--log-every', '1', '--max-train', '100', '--max-len', '16',
-      '--kd', 'kronecker', '--student', 'kron-mini-8x', '--teacher-steps', '2',
+      '--steps',
+      '4',
+      '--batch',
+      '8',
+      '--eval-every',
+      '2',
+      '--log-every',
+      '1',
+      '--max-train',
+      '100',
+      '--max-len',
+      '16',
+      '--kd',
+      'kronecker',
+      '--student',
+      'kron-mini-8x',
+      '--teacher-steps',
+      '2',
       // kron-mini-8x's factors on a 1-layer, width-128 shape (its own 4×256 is slow on a CPU).
-      '--layers', '1', '--hidden', '128', '--intermediate', '256',
+      '--layers',
+      '1',
+      '--hidden',
+      '128',
+      '--intermediate',
+      '256',
     ]);
     expect([status, stderr.split('\n').filter((l) => l.startsWith('train:'))]).toEqual([0, []]);
     const config = lines.find((l) => l.event === 'config')!['config'] as {
@@ -61,13 +117,32 @@ describe('train CLI', () => {
     const train = lines.filter((l) => l.event === 'train');
     expect(train.map((l) => l['stage'])).toEqual(['intermediate', 'intermediate', 'task', 'task']);
     expect(Object.keys(train[0]!['terms'] as object)).toEqual(['emb', 'hidden', 'att']);
-    expect(Object.keys(train[3]!['terms'] as object)).toEqual(['emb', 'hidden', 'att', 'logit', 'ce']);
-    expect(run(['--student', 'nope']).stderr).toMatch(/--student: unknown KroneckerBERT preset 'nope'/);
+    expect(Object.keys(train[3]!['terms'] as object)).toEqual([
+      'emb',
+      'hidden',
+      'att',
+      'logit',
+      'ce',
+    ]);
+    expect(run(['--student', 'nope']).stderr).toMatch(
+      /--student: unknown KroneckerBERT preset 'nope'/,
+    );
   });
 
   it('MLM pre-trains the model on the training text first with --mlm-steps', () => {
     const { status, lines, stderr } = run([
-      '--preset', 'tiny-L1-H32', '--steps', '2', '--batch', '8', '--eval-every', '2', '--max-train', '100', '--mlm-steps', '20',
+      '--preset',
+      'tiny-L1-H32',
+      '--steps',
+      '2',
+      '--batch',
+      '8',
+      '--eval-every',
+      '2',
+      '--max-train',
+      '100',
+      '--mlm-steps',
+      '20',
     ]);
     expect(status).toBe(0);
     expect(stderr).toMatch(/MLM pre-training: step 20 of 20/);

@@ -122,7 +122,12 @@ describe('config edits', () => {
     expect(withModel(tiny, 'intermediate', 64).preset).toBe('tiny-L1-H32'); // unchanged shape
     // The preset brings its shape; the form's dropout stays.
     const dropped = withPreset(withModel(tiny, 'hiddenDropout', 0.3), 'bert-L4-H256');
-    expect(dropped.model).toMatchObject({ layers: 4, hidden: 256, hiddenDropout: 0.3, attentionDropout: 0 });
+    expect(dropped.model).toMatchObject({
+      layers: 4,
+      hidden: 256,
+      hiddenDropout: 0.3,
+      attentionDropout: 0,
+    });
     const bad = configSlice(withModel(tiny, 'heads', 3));
     expect(bad.errors).toEqual([
       { path: 'model.hidden', message: 'model.hidden (32) must be divisible by model.heads (3)' },
