@@ -188,17 +188,33 @@ describe('presets', () => {
   });
 });
 
-describe('runExperiment (wasm)', () => {
-  const preset: ExperimentPreset = {
+/** A toy preset: students of `steps` steps, a teacher of `teacherSteps`, footprints every n. */
+function toyPreset(
+  steps: number,
+  teacherSteps: number,
+  footprintEvery: number,
+  methods: ExperimentPreset['methods'],
+  seeds: number[],
+): ExperimentPreset {
+  return {
     description: 'toy',
     task: { source: 'embedded', seed: 1 },
     tokenizer: { vocab: 'build', vocabSize: 120, lowercase: true, maxLen: 16 },
     student: TOY_STUDENT,
-    train: toyTrain(60),
-    teacher: { source: 'train', model: TOY_TEACHER, train: toyTrain(60, 9), footprintEvery: 0 },
-    methods: ['none', 'vanilla'],
-    seeds: [1, 2],
+    train: toyTrain(steps),
+    teacher: {
+      source: 'train',
+      model: TOY_TEACHER,
+      train: toyTrain(teacherSteps, 9),
+      footprintEvery,
+    },
+    methods,
+    seeds,
   };
+}
+
+describe('runExperiment (wasm)', () => {
+  const preset = toyPreset(60, 60, 0, ['none', 'vanilla'], [1, 2]);
   const data = toyTask(3, 400, 80);
   let withTeacher: ExperimentReport | null = null;
 
@@ -266,16 +282,7 @@ describe('runExperiment (wasm)', () => {
 });
 
 describe('a saved teacher (wasm)', () => {
-  const preset: ExperimentPreset = {
-    description: 'toy',
-    task: { source: 'embedded', seed: 1 },
-    tokenizer: { vocab: 'build', vocabSize: 120, lowercase: true, maxLen: 16 },
-    student: TOY_STUDENT,
-    train: toyTrain(30),
-    teacher: { source: 'train', model: TOY_TEACHER, train: toyTrain(40, 9), footprintEvery: 10 },
-    methods: ['vanilla', 'pro-kd'],
-    seeds: [1],
-  };
+  const preset = toyPreset(30, 40, 10, ['vanilla', 'pro-kd'], [1]);
   const data = toyTask(3, 400, 80);
 
   it('saved with --save-teacher and loaded with --teacher gives the same table, footprints and all', async () => {

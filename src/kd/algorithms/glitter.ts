@@ -47,19 +47,34 @@ export function glitterSelect(
 ): tf.Tensor2D {
   return constantOf(delta, (d) => {
     if (mode === 'all') return tf.clone(valid);
-    const [B, K] = d.shape;
-    const scores =
-      mode === 'random'
-        ? tf.tensor2d(
-            Float32Array.from({ length: B * K }, (_, i) => hash32(seed, i, 0x726e64) / 2 ** 32),
-            [B, K],
-          )
-        : d;
-    const masked = tf.add(tf.mul(scores, valid), tf.mul(tf.sub(valid, 1), 1e9)); // invalid → −1e9
-    const { indices } = tf.topk(masked, Math.min(k, K)); // [B, k]
-    const chosen = tf.sum(tf.oneHot(indices, K), 1); // [B, K], 0/1
+    const K = d.shape[1];
+    const chosen = tf.sum(tf.oneHot(topPicks(d, valid, k, mode, seed), K), 1); // [B, K], 0/1
     return tf.mul(tf.cast(chosen, 'float32'), valid) as tf.Tensor2D;
   });
+}
+
+/**
+ * Column indices [B, min(k, K)] of each row's picks: the largest δ ('worst') or the largest seeded
+ * random score ('random'), invalid candidates last. Ties go to the earlier column (tf.topk).
+ * No gradient: call inside constantOf.
+ */
+function topPicks(
+  delta: tf.Tensor2D,
+  valid: tf.Tensor2D,
+  k: number,
+  mode: 'worst' | 'random',
+  seed: number,
+): tf.Tensor2D {
+  const [B, K] = delta.shape;
+  const scores =
+    mode === 'random'
+      ? tf.tensor2d(
+          Float32Array.from({ length: B * K }, (_, i) => hash32(seed, i, 0x726e64) / 2 ** 32),
+          [B, K],
+        )
+      : delta;
+  const masked = tf.add(tf.mul(scores, valid), tf.mul(tf.sub(valid, 1), 1e9)); // invalid → −1e9
+  return tf.topk(masked, Math.min(k, K)).indices as tf.Tensor2D;
 }
 
 /** Mean of a per-candidate loss [B·K] over the selected candidates (mask [B, K]); 0 if none. */
@@ -145,24 +160,28 @@ export async function glitterAugmentation(
           .logits
       : null;
   const student = env.student;
+  /** The batch's B·K candidate rows (row b·K + j), their validity and the step's seed. */
+  const candidatesOf = (inp: StepInputs) => {
+    const B = inp.rows.length;
+    const cand = Int32Array.from(
+      { length: B * K },
+      (_, j) => inp.rows[Math.floor(j / K)]! * K + (j % K),
+    );
+    const cb = toTensors(makeBatch(pool.split, cand, B * K, env.buckets, pad));
+    inp.hold(cb.ids);
+    inp.hold(cb.typeIds);
+    inp.hold(cb.mask);
+    const valid = tf.tensor2d(
+      Float32Array.from(cand, (r) => pool.valid[r]!),
+      [B, K],
+    );
+    return { B, cand, cb, valid, seed: hash32(env.seed, inp.info.step, 0x676c74) };
+  };
   const twoPass = spec.pass === 'two' && spec.selection !== 'all';
   return {
     term: (inp) => {
       if (twoPass) return twoPassTerm(inp);
-      const B = inp.rows.length;
-      const cand = Int32Array.from(
-        { length: B * K },
-        (_, j) => inp.rows[Math.floor(j / K)]! * K + (j % K),
-      );
-      const cb = toTensors(makeBatch(pool.split, cand, B * K, env.buckets, pad));
-      inp.hold(cb.ids);
-      inp.hold(cb.typeIds);
-      inp.hold(cb.mask);
-      const valid = tf.tensor2d(
-        Float32Array.from(cand, (r) => pool.valid[r]!),
-        [B, K],
-      );
-      const seed = hash32(env.seed, inp.info.step, 0x676c74);
+      const { B, cand, cb, valid, seed } = candidatesOf(inp);
       const zAug = student.forward(cb, {
         training: true,
         dropoutSeed: seed,
@@ -200,18 +219,8 @@ export async function glitterAugmentation(
    * (duplicate) candidate, which happens only when a row has fewer than k valid ones, weighs 0.
    */
   function twoPassTerm(inp: StepInputs): { aug: tf.Scalar; picked: tf.Scalar } {
-    const B = inp.rows.length;
+    const { B, cand, cb, valid, seed } = candidatesOf(inp);
     const k = Math.min(spec.select, K);
-    const cand = Int32Array.from(
-      { length: B * K },
-      (_, j) => inp.rows[Math.floor(j / K)]! * K + (j % K),
-    );
-    const cb = toTensors(makeBatch(pool.split, cand, B * K, env.buckets, pad));
-    inp.hold(cb.ids);
-    inp.hold(cb.typeIds);
-    inp.hold(cb.mask);
-    const valid = tf.tensor1d(Float32Array.from(cand, (r) => pool.valid[r]!)); // [B·K]
-    const seed = hash32(env.seed, inp.info.step, 0x676c74);
     const zt = spec.setup === 'kd' ? batchLogits(poolTeacher!, C, cand, B * K) : null; // [B·K, C]
     // δ's target rows (all B·K, or the picked ones): the teacher's cached logits ('kd'), or
     // z_S(x) repeated per candidate as a constant (the code's fixed_copy; 'consistency'). The
@@ -235,16 +244,8 @@ export async function glitterAugmentation(
         { training: false, dropoutSeed: seed, embeddingGrad: env.embeddingGrad },
       ).logits;
       const delta = tf.reshape(deltaOf(z, null), [B, K]) as tf.Tensor2D;
-      const v = tf.reshape(valid, [B, K]);
-      const scores =
-        spec.selection === 'random'
-          ? tf.tensor2d(
-              Float32Array.from({ length: B * K }, (_, i) => hash32(seed, i, 0x726e64) / 2 ** 32),
-              [B, K],
-            )
-          : delta;
-      const masked = tf.add(tf.mul(scores, v), tf.mul(tf.sub(v, 1), 1e9)); // invalid → −1e9
-      const { indices } = tf.topk(masked, k); // [B, k]
+      const mode = spec.selection === 'random' ? 'random' : 'worst';
+      const indices = topPicks(delta, valid, k, mode, seed); // [B, k]
       const rowBase = tf.mul(tf.range(0, B, 1, 'int32'), K).reshape([B, 1]);
       return tf.reshape(tf.add(indices, rowBase), [B * k]) as tf.Tensor1D;
     });
@@ -262,7 +263,7 @@ export async function glitterAugmentation(
       dropoutSeed: seed,
       embeddingGrad: env.embeddingGrad,
     }).logits; // [B·k, C]
-    const weight = tf.reshape(tf.gather(valid, chosen), [B, k]) as tf.Tensor2D;
+    const weight = tf.reshape(tf.gather(tf.reshape(valid, [B * K]), chosen), [B, k]) as tf.Tensor2D;
     return {
       aug: selectedMean(deltaOf(z, chosen), weight),
       picked: tf.div(tf.sum(weight), B) as tf.Scalar,
