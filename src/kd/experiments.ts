@@ -101,6 +101,35 @@ const ALL: MethodPresetName[] = [
   'vanilla+swa',
 ];
 
+/** KroneckerBERT factors at width 128, about 4× (the kron-mini-4x recipe scaled to 128). */
+const KRON_128_FACTORS = {
+  embedding: { n: 4, sums: 1 },
+  attention: { m1: 64, n1: 64, sums: 1 },
+  ffnUp: { m1: 4, n1: 2, sums: 1 },
+  ffnDown: { m1: 2, n1: 4, sums: 1 },
+};
+
+/** SST-2's data and teacher, shared by the BERT-Tiny and the KroneckerBERT presets. */
+const SST2_TASK: ExperimentTask = {
+  source: 'glue',
+  task: 'sst2',
+  dir: 'glue/SST-2',
+  maxTrain: 20000,
+};
+const SST2_TOKENIZER: TokenizerConfig = {
+  vocab: 'build',
+  vocabSize: 8000,
+  lowercase: true,
+  maxLen: 64,
+};
+const SST2_TEACHER: ExperimentPreset['teacher'] = {
+  source: 'train',
+  model: deep,
+  train: trainConfig({ steps: 1500, evalEvery: 250, lr: 5e-4, batchSize: 32, seed: 100 }),
+  footprintEvery: 375,
+  mlm: { steps: 2000, lr: 1e-3, batchSize: 32, maskProb: 0.15 },
+};
+
 export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
   /** Two minutes: a toy-sized check that every method runs end to end. */
   smoke: {
@@ -193,16 +222,7 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
     task: { source: 'embedded', seed: 1 },
     tokenizer: { vocab: 'build', vocabSize: 2000, lowercase: true, maxLen: 32 },
     student: NO_DROPOUT_TINY,
-    studentSpec: {
-      kind: 'kron-bert',
-      factors: {
-        embedding: { n: 4, sums: 1 },
-        attention: { m1: 64, n1: 64, sums: 1 },
-        ffnUp: { m1: 4, n1: 2, sums: 1 },
-        ffnDown: { m1: 2, n1: 4, sums: 1 },
-      },
-      init: 'nkp',
-    },
+    studentSpec: { kind: 'kron-bert', factors: structuredClone(KRON_128_FACTORS), init: 'nkp' },
     train: trainConfig({ steps: 800, evalEvery: 100, lr: 1e-3, batchSize: 32 }),
     teacher: {
       source: 'train',
@@ -237,19 +257,30 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
   sst2: {
     description:
       'SST-2 (first 20,000 train sentences, full dev), BERT-Tiny student, 4×128 teacher MLM-pre-trained on the same text',
-    task: { source: 'glue', task: 'sst2', dir: 'glue/SST-2', maxTrain: 20000 },
-    tokenizer: { vocab: 'build', vocabSize: 8000, lowercase: true, maxLen: 64 },
+    task: SST2_TASK,
+    tokenizer: SST2_TOKENIZER,
     student: tiny,
     train: trainConfig({ steps: 1500, evalEvery: 250, lr: 1e-3, batchSize: 32 }),
-    teacher: {
-      source: 'train',
-      model: deep,
-      train: trainConfig({ steps: 1500, evalEvery: 250, lr: 5e-4, batchSize: 32, seed: 100 }),
-      footprintEvery: 375,
-      mlm: { steps: 2000, lr: 1e-3, batchSize: 32, maskProb: 0.15 },
-    },
+    teacher: SST2_TEACHER,
     methods: ALL,
     overrides: { combined: COMBINED_SMALL_GENERATOR, glitter: GLITTER_SMALL },
+    seeds: [1, 2, 3],
+  },
+  /**
+   * KroneckerBERT on SST-2: the `sst2` preset's teacher (so `--teacher` takes the directory its
+   * `--save-teacher` wrote) and its Kronecker twin, the 4×128 shape factored about 4× and
+   * NKP-initialised from it, as the paper compresses its teacher's own shape.
+   */
+  'sst2-kron': {
+    description:
+      "SST-2 (first 20,000 train sentences, full dev), KroneckerBERT student (the 4×128 teacher factored ~4×, NKP init, 1,500 steps), the sst2 preset's teacher",
+    task: SST2_TASK,
+    tokenizer: SST2_TOKENIZER,
+    student: deep,
+    studentSpec: { kind: 'kron-bert', factors: structuredClone(KRON_128_FACTORS), init: 'nkp' },
+    train: trainConfig({ steps: 1500, evalEvery: 250, lr: 1e-3, batchSize: 32 }),
+    teacher: SST2_TEACHER,
+    methods: ['none', 'vanilla', 'intermediate', 'kronecker'],
     seeds: [1, 2, 3],
   },
 };
