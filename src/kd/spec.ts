@@ -243,7 +243,7 @@ export interface GlitterSpec {
    * forward and backward over all K candidates, only the selected ones weighted in the loss.
    * 'two': a forward without gradient in evaluation mode (no dropout) over all K picks the k,
    * then only those k go through the training forward and backward: the same choice up to
-   * dropout noise and exact ties, for about (1 + k)/(1 + K) of the backward work. Ours [I].
+   * dropout noise, for about (1 + k)/(1 + K) of the backward work. Ours [I].
    */
   pass?: 'single' | 'two';
   /** Candidate generators: EDA, masked LM, or both alternating. */

@@ -8,7 +8,7 @@
 // By default we use the code's single training-mode forward over all candidates (selection inside
 // the graph, no readback); only selected candidates contribute to the loss. `pass: 'two'` picks
 // the k with a gradient-free evaluation-mode forward first and trains on those k alone (the
-// dossier's [I] two-pass reading; same choice up to dropout and exact ties, less backward work).
+// dossier's [I] two-pass reading; the same choice up to dropout noise, less backward work).
 import * as tf from '@tensorflow/tfjs';
 import { makeBatch } from '../../data/batcher';
 import { bertConfig } from '../../model';
@@ -215,8 +215,8 @@ export async function glitterAugmentation(
   /**
    * pass 'two': δ on all B·K candidates from an evaluation-mode forward off the gradient tape,
    * the k picks per row by top-k (as glitterSelect), then a training forward on the B·k picked
-   * rows only. A pick that is an invalid
-   * (duplicate) candidate, which happens only when a row has fewer than k valid ones, weighs 0.
+   * rows only. A pick that is an invalid (duplicate) candidate, which happens only when a row has
+   * fewer than k valid ones, weighs 0.
    */
   function twoPassTerm(inp: StepInputs): { aug: tf.Scalar; picked: tf.Scalar } {
     const { B, cand, cb, valid, seed } = candidatesOf(inp);
