@@ -17,7 +17,14 @@ import {
   type ExperimentReport,
 } from '../kd/experiments';
 import { isMethodPreset } from '../kd';
-import { teacherFromFiles, teacherToFiles, withTeacherVocab } from '../kd/teacher-files';
+import { disposeTeacher } from '../kd/teacher';
+import {
+  ensembleTeacher,
+  teacherFromFiles,
+  teacherToFiles,
+  withTeacherVocab,
+  type LoadedTeacherFiles,
+} from '../kd/teacher-files';
 import { filesFromDir, writeFilesToNewDir } from './files';
 import { nodeBackend } from './args';
 import { loadTaskForCli } from './load-task';
@@ -33,11 +40,17 @@ presets: ${Object.keys(EXPERIMENT_PRESETS).join(', ')}
   --methods none,vanilla override the preset's methods (names from src/kd/presets.ts)
   --steps N              override the students' steps (evaluation every N/8)
   --teacher-steps N      override the teacher's fine-tuning steps
+  --teacher-seed N       override the teacher's training seed (ensemble member k uses N + k - 1)
+  --teacher-ensemble N   override the number of teachers trained and averaged (1 = one teacher)
+  --teacher-only         train the teacher, save it (needs --save-teacher), run no student: to
+                         train an ensemble's members in parallel processes (one seed each), then
+                         load them together with --teacher DIR1,DIR2,...
   --save-teacher DIR     save the trained teacher (checkpoint files, footprints, teacher.json)
                          to the new directory DIR, before the students run
   --teacher DIR          use the teacher in DIR instead of training one: a --save-teacher
                          directory or any Hugging Face BERT classifier of the task (config.json,
-                         model.safetensors, vocab.txt); the students tokenise with its vocabulary
+                         model.safetensors, vocab.txt); the students tokenise with its vocabulary.
+                         DIR1,DIR2,... loads an ensemble of them (one vocabulary, logits averaged)
   --out PATH             write PATH.json and PATH.md (default reports/experiment-<preset>-<time>)
   --backend wasm|cpu     compute backend (default wasm)
   --list                 print the presets as JSON and exit
@@ -75,6 +88,9 @@ async function main(): Promise<void> {
       methods: { type: 'string' },
       steps: { type: 'string' },
       'teacher-steps': { type: 'string' },
+      'teacher-seed': { type: 'string' },
+      'teacher-ensemble': { type: 'string' },
+      'teacher-only': { type: 'boolean' },
       'save-teacher': { type: 'string' },
       teacher: { type: 'string' },
       out: { type: 'string' },
@@ -120,6 +136,21 @@ async function main(): Promise<void> {
     preset.teacher.train.steps = n!;
     preset.teacher.train.evalEvery = Math.max(1, Math.floor(n! / 8));
   }
+  if (values['teacher-seed']) {
+    const [n] = numbers('teacher-seed', values['teacher-seed']);
+    preset.teacher.train.seed = n!;
+  }
+  if (values['teacher-ensemble']) {
+    const [n] = numbers('teacher-ensemble', values['teacher-ensemble']);
+    if (n! < 1 || n! > 16) throw new Error(`--teacher-ensemble expects 1 to 16, got ${n}`);
+    preset.teacher.ensemble = n!;
+  }
+  if (values['teacher-only']) {
+    if (!values['save-teacher']) {
+      throw new Error('--teacher-only needs --save-teacher DIR: the teacher is all it makes');
+    }
+    preset.methods = [];
+  }
   if (values.teacher && values['save-teacher']) {
     throw new Error(
       '--teacher and --save-teacher exclude each other: a loaded teacher is saved already',
@@ -143,7 +174,7 @@ async function main(): Promise<void> {
     process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
   let teacher: Parameters<typeof runExperiment>[3]['teacher'];
   if (values.teacher) {
-    const loaded = await teacherFromFiles(filesFromDir(values.teacher));
+    const loaded = await loadTeachers(values.teacher.split(',').map((d) => d.trim()));
     const t = withTeacherVocab(preset, data, loaded);
     preset.tokenizer = t.tokenizer;
     data = t.data;
@@ -169,6 +200,19 @@ async function main(): Promise<void> {
   write(report);
   process.stdout.write(reportMarkdown(report, command));
   log(`wrote ${out}.json and ${out}.md`);
+}
+
+/** The teacher in each directory; several make one ensemble (their logits averaged). */
+async function loadTeachers(dirs: string[]): Promise<LoadedTeacherFiles> {
+  if (dirs.some((d) => d === '')) throw new Error('--teacher: an empty directory name');
+  const parts: LoadedTeacherFiles[] = [];
+  try {
+    for (const dir of dirs) parts.push(await teacherFromFiles(filesFromDir(dir)));
+    return ensembleTeacher(parts);
+  } catch (e) {
+    parts.forEach((p) => disposeTeacher(p.bundle));
+    throw e;
+  }
 }
 
 /** `merge A.json B.json …`: one table from several invocations' reports. */

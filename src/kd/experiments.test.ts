@@ -21,7 +21,13 @@ import { validateRunConfig } from '../config/validate';
 import { filesFromMap } from '../io';
 import { bertConfig, bertModel, initBertParams } from '../model';
 import { disposeTeacher, teacherBundle } from './teacher';
-import { teacherFromFiles, teacherToFiles, withTeacherVocab } from './teacher-files';
+import {
+  ensembleTeacher,
+  teacherFromFiles,
+  teacherToFiles,
+  withTeacherVocab,
+  type LoadedTeacherFiles,
+} from './teacher-files';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
@@ -357,6 +363,106 @@ describe('a saved teacher (wasm)', () => {
     expect(() => withTeacherVocab(preset, data, { vocab: null, lowercase: null })).toThrow(
       /no vocabulary/,
     );
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+});
+
+describe('a teacher ensemble (wasm)', () => {
+  const single = toyPreset(30, 40, 20, ['vanilla', 'pro-kd'], [1]);
+  const preset: ExperimentPreset = { ...single, teacher: { ...single.teacher, ensemble: 2 } };
+  const data = toyTask(3, 400, 80);
+
+  /** The teacher files a run trains and saves (`--teacher-only --save-teacher`: no student). */
+  async function trainedFiles(p: ExperimentPreset): Promise<Map<string, Uint8Array | string>> {
+    let files: Map<string, Uint8Array | string> | null = null;
+    const r = await runExperiment('toy', { ...p, methods: [] }, data, {
+      backend: 'wasm',
+      onTeacherTrained: async (t, tokenizer, wallSec) => {
+        files = await teacherToFiles(t, tokenizer, wallSec);
+      },
+    });
+    expect(r.rows).toEqual([]);
+    return files!;
+  }
+
+  it('saves as its members, reloads, and equals its members trained apart and loaded together', async () => {
+    const tensors = tf.memory().numTensors;
+    let files: Map<string, Uint8Array | string> | null = null;
+    const trained = await runExperiment('toy', preset, data, {
+      backend: 'wasm',
+      onTeacherTrained: async (t, tokenizer, wallSec) => {
+        files = await teacherToFiles(t, tokenizer, wallSec);
+      },
+    });
+    expect(trained.teacher!.ensemble).toBe(2);
+    expect(reportMarkdown(trained, 'x')).toContain('an ensemble of 2 2×32 BERTs');
+    const names = [...files!.keys()].sort();
+    expect(names).toContain('member-2-model.safetensors');
+    expect(names.filter((n) => !n.startsWith('member-'))).toEqual([
+      'footprint-20.safetensors',
+      'footprint-40.safetensors',
+      'teacher.json',
+    ]);
+    // No weights of its own: a loader that does not know ensembles cannot take member 1 for it.
+    expect(files!.has('model.safetensors')).toBe(false);
+
+    // Read back: the same ensemble (dev result, footprints, every student run).
+    const loaded = await teacherFromFiles(filesFromMap(files!, 'saved'));
+    expect(loaded.bundle.members!.length).toBe(2);
+    expect(loaded.bundle.dev!.main).toBe(trained.teacher!.dev);
+    expect(loaded.bundle.footprints.map((f) => f.step)).toEqual([20, 40]);
+    const rerun = async (t: LoadedTeacherFiles, from: string) => {
+      const v = withTeacherVocab(preset, data, t);
+      return runExperiment('toy', { ...preset, tokenizer: v.tokenizer }, v.data, {
+        backend: 'wasm',
+        teacher: { bundle: t.bundle, wallSec: t.wallSec, from },
+      });
+    };
+    const again = await rerun(loaded, 'saved');
+    const bests = (r: ExperimentReport) => r.rows.map((x) => x.runs.map((y) => y.best));
+    expect(bests(again)).toEqual(bests(trained));
+    expect(again.teacher).toMatchObject({ ensemble: 2, params: trained.teacher!.params });
+
+    // Its members trained in two runs (teacher seeds 9 and 10, one teacher each), then loaded
+    // together: the same teacher, so the same table (how the CLI splits an ensemble's training).
+    const member = (seed: number) =>
+      trainedFiles({
+        ...preset,
+        teacher: { ...preset.teacher, ensemble: 1, train: { ...preset.teacher.train, seed } },
+      });
+    const parts = [
+      await teacherFromFiles(filesFromMap(await member(9), 'm1')),
+      await teacherFromFiles(filesFromMap(await member(10), 'm2')),
+    ];
+    const together = ensembleTeacher(parts);
+    expect(together.bundle.dev).toBeNull(); // the first student run evaluates it
+    const apart = await rerun(together, 'm1,m2');
+    expect(apart.teacher!.dev).toBe(trained.teacher!.dev);
+    expect(bests(apart)).toEqual(bests(trained));
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('refuses members that tokenise differently or predict another label count', async () => {
+    const tensors = tf.memory().numTensors;
+    const part = (vocab: number, labels: number, word = 'w'): LoadedTeacherFiles => {
+      const c = bertConfig(TOY_TEACHER, vocab, labels);
+      return {
+        bundle: teacherBundle(bertModel(c, initBertParams(c, 1))),
+        vocab: Array.from({ length: vocab }, (_, i) => `${word}${i}`),
+        lowercase: true,
+        wallSec: 1,
+      };
+    };
+    const cases: [LoadedTeacherFiles[], RegExp][] = [
+      [[part(50, 2), part(50, 2, 'x')], /teacher 2 of the ensemble has another vocabulary/],
+      [[part(50, 2), { ...part(50, 2), lowercase: false }], /another casing/],
+      [[part(50, 2), part(50, 3)], /teacher 2 of the ensemble has 3 labels, teacher 1 has 2/],
+    ];
+    for (const [parts, message] of cases) {
+      expect(() => ensembleTeacher(parts)).toThrow(message);
+      parts.forEach((p) => disposeTeacher(p.bundle));
+    }
+    expect(() => ensembleTeacher([])).toThrow(/at least one/);
     expect(tf.memory().numTensors).toBe(tensors);
   });
 });

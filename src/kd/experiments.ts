@@ -130,6 +130,19 @@ const SST2_TEACHER: ExperimentPreset['teacher'] = {
   mlm: { steps: 2000, lr: 1e-3, batchSize: 32, maskProb: 0.15 },
 };
 
+/**
+ * The second SST-2 teacher recipe: an ensemble of four 2×128 BERTs, each trained as the student is
+ * trained alone (seeds 100-103), logits averaged (Hinton et al. 2015 distil an ensemble). Pro-KD
+ * follows member 1's footprints; intermediate-layer KD matches member 1's layers (kd/ensemble).
+ */
+const SST2_ENSEMBLE_TEACHER: ExperimentPreset['teacher'] = {
+  source: 'train',
+  model: tiny,
+  train: trainConfig({ steps: 1500, evalEvery: 250, lr: 1e-3, batchSize: 32, seed: 100 }),
+  footprintEvery: 375,
+  ensemble: 4,
+};
+
 export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
   /** Two minutes: a toy-sized check that every method runs end to end. */
   smoke: {
@@ -268,6 +281,19 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
     overrides: { combined: COMBINED_SMALL_GENERATOR, glitter: GLITTER_SMALL },
     seeds: [1, 2, 3],
   },
+  /** The `sst2` comparison with the ensemble teacher (SST2_ENSEMBLE_TEACHER) instead. */
+  'sst2-ensemble': {
+    description:
+      'SST-2 (first 20,000 train sentences, full dev), BERT-Tiny student, teacher an ensemble of four BERT-Tiny trained alone',
+    task: SST2_TASK,
+    tokenizer: SST2_TOKENIZER,
+    student: tiny,
+    train: trainConfig({ steps: 1500, evalEvery: 250, lr: 1e-3, batchSize: 32 }),
+    teacher: SST2_ENSEMBLE_TEACHER,
+    methods: ALL,
+    overrides: { combined: COMBINED_SMALL_GENERATOR, glitter: GLITTER_SMALL },
+    seeds: [1, 2, 3],
+  },
   /**
    * KroneckerBERT on SST-2: the `sst2` preset's teacher (so `--teacher` takes the directory its
    * `--save-teacher` wrote) and its Kronecker twin, the 4×128 shape factored about 4× and
@@ -324,6 +350,8 @@ export interface ExperimentTeacher {
   wallSec: number;
   /** Where a loaded teacher came from (--teacher DIR), or null when trained by this run. */
   loadedFrom?: string | null;
+  /** Members of a teacher ensemble (logits averaged); absent for one teacher. */
+  ensemble?: number;
 }
 
 /** FNV-1a (32-bit) of the tokens joined by newlines, as 8 hex digits: a vocabulary's identity. */
@@ -472,8 +500,11 @@ export async function runExperiment(
   }
   const dev = teacher?.dev;
   if (teacher) {
+    const wall = Number.isFinite(teacherWall) ? ` (${teacherWall.toFixed(0)} s)` : '';
     say(
-      `teacher dev ${data.spec.mainMetric} ${dev?.main.toFixed(4)} (${teacherWall.toFixed(0)} s)`,
+      dev
+        ? `teacher dev ${data.spec.mainMetric} ${dev.main.toFixed(4)}${wall}`
+        : `teacher dev ${data.spec.mainMetric}: not saved with it, evaluated by the first student run`,
     );
   }
   const report: ExperimentReport = {
@@ -497,6 +528,9 @@ export async function runExperiment(
       metrics: { ...(dev?.metrics ?? {}) },
       wallSec: teacherWall,
       loadedFrom: opts.teacher?.from ?? null,
+      ...(teacher.members && teacher.members.length > 1
+        ? { ensemble: teacher.members.length }
+        : {}),
     },
     vocab: { size: tokenizer.vocab.length, hash: vocabHash(tokenizer.vocab) },
     rows: [],
@@ -532,6 +566,7 @@ export async function runExperiment(
           // A loaded teacher without a saved dev result: the first run evaluated it.
           report.teacher.dev = teacher.dev.main;
           report.teacher.metrics = { ...teacher.dev.metrics };
+          say(`teacher dev ${data.spec.mainMetric} ${teacher.dev.main.toFixed(4)}`);
         }
         r.model.dispose();
         const best = r.best?.main ?? NaN;
@@ -586,7 +621,9 @@ const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '—');
 
 function teacherLine(t: ExperimentTeacher | null, metric: MetricName): string {
   if (!t) return 'none (no method of this run uses one)';
-  const head = `${t.arch.layers}×${t.arch.hidden} BERT, ${t.params.toLocaleString('en')} parameters, `;
+  const arch = `${t.arch.layers}×${t.arch.hidden} BERT`;
+  const what = t.ensemble ? `an ensemble of ${t.ensemble} ${arch}s (logits averaged)` : arch;
+  const head = `${what}, ${t.params.toLocaleString('en')} parameters, `;
   if (t.loadedFrom) {
     const earlier = Number.isFinite(t.wallSec)
       ? ` (trained earlier in ${t.wallSec.toFixed(0)} s)`
