@@ -143,6 +143,21 @@ const SST2_ENSEMBLE_TEACHER: ExperimentPreset['teacher'] = {
   ensemble: 4,
 };
 
+/** Every method on SST-2 with the BERT-Tiny student, from `teacher`. */
+function sst2Preset(description: string, teacher: ExperimentPreset['teacher']): ExperimentPreset {
+  return {
+    description,
+    task: SST2_TASK,
+    tokenizer: SST2_TOKENIZER,
+    student: tiny,
+    train: trainConfig({ steps: 1500, evalEvery: 250, lr: 1e-3, batchSize: 32 }),
+    teacher,
+    methods: ALL,
+    overrides: { combined: COMBINED_SMALL_GENERATOR, glitter: GLITTER_SMALL },
+    seeds: [1, 2, 3],
+  };
+}
+
 export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
   /** Two minutes: a toy-sized check that every method runs end to end. */
   smoke: {
@@ -269,31 +284,15 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
    * Measured 2026-11-24: this teacher reached 78.56%, below the student alone (79.66 ± 0.65%,
    * docs/RESULTS.md); a KD comparison needs a stronger one, e.g. a Hugging Face BERT (--teacher).
    */
-  sst2: {
-    description:
-      'SST-2 (first 20,000 train sentences, full dev), BERT-Tiny student, 4×128 teacher MLM-pre-trained on the same text',
-    task: SST2_TASK,
-    tokenizer: SST2_TOKENIZER,
-    student: tiny,
-    train: trainConfig({ steps: 1500, evalEvery: 250, lr: 1e-3, batchSize: 32 }),
-    teacher: SST2_TEACHER,
-    methods: ALL,
-    overrides: { combined: COMBINED_SMALL_GENERATOR, glitter: GLITTER_SMALL },
-    seeds: [1, 2, 3],
-  },
+  sst2: sst2Preset(
+    'SST-2 (first 20,000 train sentences, full dev), BERT-Tiny student, 4×128 teacher MLM-pre-trained on the same text',
+    SST2_TEACHER,
+  ),
   /** The `sst2` comparison with the ensemble teacher (SST2_ENSEMBLE_TEACHER) instead. */
-  'sst2-ensemble': {
-    description:
-      'SST-2 (first 20,000 train sentences, full dev), BERT-Tiny student, teacher an ensemble of four BERT-Tiny trained alone',
-    task: SST2_TASK,
-    tokenizer: SST2_TOKENIZER,
-    student: tiny,
-    train: trainConfig({ steps: 1500, evalEvery: 250, lr: 1e-3, batchSize: 32 }),
-    teacher: SST2_ENSEMBLE_TEACHER,
-    methods: ALL,
-    overrides: { combined: COMBINED_SMALL_GENERATOR, glitter: GLITTER_SMALL },
-    seeds: [1, 2, 3],
-  },
+  'sst2-ensemble': sst2Preset(
+    'SST-2 (first 20,000 train sentences, full dev), BERT-Tiny student, teacher an ensemble of four BERT-Tiny trained alone',
+    SST2_ENSEMBLE_TEACHER,
+  ),
   /**
    * KroneckerBERT on SST-2: the `sst2` preset's teacher (so `--teacher` takes the directory its
    * `--save-teacher` wrote) and its Kronecker twin, the 4×128 shape factored about 4× and
