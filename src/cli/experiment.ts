@@ -15,6 +15,7 @@ import {
   runExperiment,
   type ExperimentPreset,
   type ExperimentReport,
+  type ExperimentTask,
 } from '../kd/experiments';
 import { isMethodPreset } from '../kd';
 import { disposeTeacher } from '../kd/teacher';
@@ -60,9 +61,12 @@ split across processes with one saved teacher) into one table; they must share t
 the teacher, and a (method, seed) run found twice must agree.
 `;
 
-/** The task data of a preset. */
-async function loadPresetTask(p: ExperimentPreset): Promise<TaskData> {
-  const t = p.task;
+/** The task data of a preset (its students'; the teacher's own is loadTask(p.teacherTask)). */
+function loadPresetTask(p: ExperimentPreset): Promise<TaskData> {
+  return loadTask(p.task);
+}
+
+async function loadTask(t: ExperimentTask): Promise<TaskData> {
   if (t.source === 'embedded') {
     return generateEmbeddedTask(t.seed, { trainSize: t.trainSize, devSize: t.devSize });
   }
@@ -183,8 +187,12 @@ async function main(): Promise<void> {
   log(
     `${name}: ${data.spec.name}, ${data.train.length} train / ${data.dev.length} dev, backend ${backend}`,
   );
+  const teacherData =
+    preset.teacherTask && !teacher ? await loadTask(preset.teacherTask) : undefined;
+  if (teacherData) log(`teacher data: ${teacherData.train.length} train`);
   const report = await runExperiment(name, preset, data, {
     backend,
+    ...(teacherData ? { teacherData } : {}),
     onProgress: log,
     onReport: write,
     ...(teacher ? { teacher } : {}),

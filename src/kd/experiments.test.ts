@@ -466,3 +466,41 @@ describe('a teacher ensemble (wasm)', () => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 });
+
+describe('a teacher with its own training data (wasm)', () => {
+  const preset = toyPreset(30, 40, 0, ['vanilla'], [1]);
+  const data = toyTask(3, 400, 80);
+  // More labelled text for the teacher, with a word the students' vocabulary lacks.
+  const more = toyTask(4, 400, 0).train.map((e) => ({ ...e, a: `${e.a} zyzzyva` }));
+  const teacherData = { ...data, train: [...data.train, ...more] };
+
+  it("trains on it with the students' vocabulary, and is refused without it", async () => {
+    const tensors = tf.memory().numTensors;
+    const seen: { vocab: readonly string[]; loss: number }[] = [];
+    const run = (p: ExperimentPreset, own?: typeof teacherData) =>
+      runExperiment('toy', p, data, {
+        backend: 'wasm',
+        ...(own ? { teacherData: own } : {}),
+        onTeacherTrained: async (t, tokenizer) => {
+          seen.push({ vocab: tokenizer.vocab, loss: t.dev!.loss });
+        },
+      });
+    const plain = await run(preset);
+    const withOwn = await run(
+      { ...preset, teacherTask: { source: 'embedded', seed: 4 } },
+      teacherData,
+    );
+    // One id space: the students' vocabulary (built from their 400 rows) tokenised the teacher's.
+    expect(withOwn.vocab).toEqual(plain.vocab);
+    expect(seen[1]!.vocab).toEqual(seen[0]!.vocab);
+    expect(seen[0]!.vocab).not.toContain('zyzzyva');
+    // Another teacher (it saw 800 rows), still a good one, and the students ran from it.
+    expect(seen[1]!.loss).not.toBe(seen[0]!.loss);
+    expect(withOwn.teacher!.dev).toBeGreaterThan(0.9);
+    expect(withOwn.rows[0]!.runs).toHaveLength(1);
+    await expect(run({ ...preset, teacherTask: { source: 'embedded', seed: 4 } })).rejects.toThrow(
+      /teacherTask\): pass teacherData/,
+    );
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+});

@@ -43,6 +43,11 @@ export interface ExperimentPreset {
   train: TrainConfig;
   /** How the one shared teacher is trained (kd.teacher of source 'train'). */
   teacher: Extract<TeacherRef, { source: 'train' }>;
+  /**
+   * The teacher's training data where it is not the students' (e.g. the whole training set while
+   * the students get a subset); tokenised with the students' vocabulary, so both read one id space.
+   */
+  teacherTask?: ExperimentTask;
   /** Label noise applied to the training split for every run, teacher included. */
   labelNoise?: LabelNoiseSpec;
   /** Methods compared, by preset name (see kd/presets), in table order. */
@@ -143,10 +148,28 @@ const SST2_ENSEMBLE_TEACHER: ExperimentPreset['teacher'] = {
   ensemble: 4,
 };
 
+/**
+ * The third SST-2 teacher recipe: BERT-Tiny trained on the whole training set (67,349 phrases,
+ * tokenised with the students' 20,000-sentence vocabulary) for 3,000 steps, while the students
+ * keep their 20,000: the teacher has more labelled data than the student, as when a model trained
+ * on all the labels is distilled on a smaller transfer set.
+ */
+const SST2_FULL_DATA_TEACHER: ExperimentPreset['teacher'] = {
+  source: 'train',
+  model: tiny,
+  train: trainConfig({ steps: 3000, evalEvery: 250, lr: 1e-3, batchSize: 32, seed: 100 }),
+  footprintEvery: 750,
+};
+
 /** Every method on SST-2 with the BERT-Tiny student, from `teacher`. */
-function sst2Preset(description: string, teacher: ExperimentPreset['teacher']): ExperimentPreset {
+function sst2Preset(
+  description: string,
+  teacher: ExperimentPreset['teacher'],
+  teacherTask?: ExperimentTask,
+): ExperimentPreset {
   return {
     description,
+    ...(teacherTask ? { teacherTask } : {}),
     task: SST2_TASK,
     tokenizer: SST2_TOKENIZER,
     student: tiny,
@@ -292,6 +315,12 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
   'sst2-ensemble': sst2Preset(
     'SST-2 (first 20,000 train sentences, full dev), BERT-Tiny student, teacher an ensemble of four BERT-Tiny trained alone',
     SST2_ENSEMBLE_TEACHER,
+  ),
+  /** The `sst2` comparison with a teacher trained on the whole training set (see its recipe). */
+  'sst2-full-teacher': sst2Preset(
+    'SST-2 (students: first 20,000 train sentences; teacher: all 67,349), BERT-Tiny student and teacher, full dev',
+    SST2_FULL_DATA_TEACHER,
+    { ...SST2_TASK, maxTrain: undefined },
   ),
   /**
    * KroneckerBERT on SST-2: the `sst2` preset's teacher (so `--teacher` takes the directory its
@@ -439,6 +468,11 @@ export async function runExperiment(
      * preset's tokenizer is 'provided' (see withTeacherVocab).
      */
     teacher?: { bundle: TeacherBundle; wallSec: number | null; from: string };
+    /**
+     * The data of `preset.teacherTask` (the CLI loads it): the teacher trains on it, tokenised with
+     * the students' vocabulary. Without it the teacher trains on `data`.
+     */
+    teacherData?: TaskData;
     /** Hears the freshly trained teacher (to save it) before any student runs. */
     onTeacherTrained?: (
       t: TeacherBundle,
@@ -473,7 +507,22 @@ export async function runExperiment(
       `teacher: ${preset.teacher.model.layers}×${preset.teacher.model.hidden}, ${preset.teacher.train.steps} steps`,
     );
     let lastSaid = 0;
-    teacher = await trainTeacher(base, noisy, {
+    if (preset.teacherTask && !opts.teacherData) {
+      throw new Error("the preset names the teacher's own data (teacherTask): pass teacherData");
+    }
+    const own = opts.teacherData
+      ? preset.labelNoise
+        ? applyLabelNoise(opts.teacherData, preset.labelNoise).data
+        : opts.teacherData
+      : null;
+    const teacherConfig: RunConfig = own
+      ? {
+          ...base,
+          tokenizer: { ...base.tokenizer, vocab: 'provided', vocabSize: tokenizer.vocab.length },
+        }
+      : base;
+    const teacherData = own ? { ...own, vocab: [...tokenizer.vocab] } : noisy;
+    teacher = await trainTeacher(teacherConfig, teacherData, {
       backend: opts.backend,
       hooks: {
         phase: (_p, detail) => {
@@ -671,9 +720,10 @@ export interface ExperimentFile {
  * training run built, and the teacher itself is compared separately (parameters, dev result).
  */
 function sharedSetup(p: ExperimentPreset): string {
-  const { task, tokenizer, student, studentSpec, train, teacher, labelNoise } = p;
+  const { task, tokenizer, student, studentSpec, train, teacher, teacherTask, labelNoise } = p;
   return JSON.stringify({
     task,
+    teacherTask: teacherTask ?? null,
     tokenizer: { lowercase: tokenizer.lowercase, maxLen: tokenizer.maxLen },
     student,
     studentSpec: studentSpec ?? null,
