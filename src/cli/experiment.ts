@@ -43,9 +43,10 @@ presets: ${Object.keys(EXPERIMENT_PRESETS).join(', ')}
   --teacher-steps N      override the teacher's fine-tuning steps
   --teacher-seed N       override the teacher's training seed (ensemble member k uses N + k - 1)
   --teacher-ensemble N   override the number of teachers trained and averaged (1 = one teacher)
-  --teacher-only         train the teacher, save it (needs --save-teacher), run no student: to
-                         train an ensemble's members in parallel processes (one seed each), then
-                         load them together with --teacher DIR1,DIR2,...
+  --teacher-only         run no student: train the teacher and save it (with --save-teacher; to
+                         train an ensemble's members in parallel processes, one seed each, then
+                         load them together with --teacher DIR1,DIR2,...), or evaluate a loaded
+                         one on dev (with --teacher)
   --save-teacher DIR     save the trained teacher (checkpoint files, footprints, teacher.json)
                          to the new directory DIR, before the students run
   --teacher DIR          use the teacher in DIR instead of training one: a --save-teacher
@@ -150,8 +151,10 @@ async function main(): Promise<void> {
     preset.teacher.ensemble = n!;
   }
   if (values['teacher-only']) {
-    if (!values['save-teacher']) {
-      throw new Error('--teacher-only needs --save-teacher DIR: the teacher is all it makes');
+    if (!values['save-teacher'] && !values.teacher) {
+      throw new Error(
+        '--teacher-only needs --save-teacher DIR (train and save one) or --teacher DIR (evaluate one)',
+      );
     }
     preset.methods = [];
   }

@@ -422,6 +422,18 @@ describe('a teacher ensemble (wasm)', () => {
     const bests = (r: ExperimentReport) => r.rows.map((x) => x.runs.map((y) => y.best));
     expect(bests(again)).toEqual(bests(trained));
     expect(again.teacher).toMatchObject({ ensemble: 2, params: trained.teacher!.params });
+    // `--teacher DIR --teacher-only`: no student, the loaded teacher evaluated on dev alone.
+    const bare = await teacherFromFiles(filesFromMap(files!, 'saved'));
+    bare.bundle.dev = null;
+    const v = withTeacherVocab(preset, data, bare);
+    const judged = await runExperiment(
+      'toy',
+      { ...preset, tokenizer: v.tokenizer, methods: [] },
+      v.data,
+      { backend: 'wasm', teacher: { bundle: bare.bundle, wallSec: null, from: 'saved' } },
+    );
+    expect(judged.rows).toEqual([]);
+    expect(judged.teacher!.dev).toBe(trained.teacher!.dev);
 
     // Its members trained in two runs (teacher seeds 9 and 10, one teacher each), then loaded
     // together: the same teacher, so the same table (how the CLI splits an ensemble's training).

@@ -13,7 +13,7 @@ import type {
 import type { StudentSpec } from '../config/student';
 import type { MetricName, TaskData } from '../data/types';
 import { z } from 'zod';
-import { runTraining, trainTeacher } from '../train/loop';
+import { devResult, runTraining, trainTeacher } from '../train/loop';
 import { prepareData } from '../train/prepare';
 import { kdNeedsTeacher } from '../config/kd-methods';
 import { applyLabelNoise } from './noise';
@@ -547,6 +547,10 @@ export async function runExperiment(
         throw e;
       }
     }
+  }
+  if (teacher && !teacher.dev && preset.methods.length === 0) {
+    // A teacher-only run of a loaded teacher: its dev result is what it is run for.
+    teacher.dev = await devResult(teacher.model, base, noisy, 0);
   }
   const dev = teacher?.dev;
   if (teacher) {

@@ -270,17 +270,24 @@ export async function trainTeacher(
   const bundle = teacherBundle(ensembleModel(members), footprints);
   bundle.members = members.map((model, k) => ({ model, dev: devs[k] ?? null }));
   // The ensemble's own dev result (its members' best checkpoints, logits averaged).
-  const { dev, buckets, tokenizer } = prepareData(teacherConfig, data);
-  const devBatches = evalBatches(dev, ref.train.batchSize, buckets, tokenizer.specialIds.pad);
-  const r = await evaluate(
-    (b) => evalLogits(bundle.model, b),
-    data.spec,
-    devBatches,
-    dev.n,
-    dev.labels,
-  );
-  bundle.dev = { step: ref.train.steps, loss: r.loss, metrics: r.metrics, main: r.main };
+  bundle.dev = await devResult(bundle.model, teacherConfig, data, ref.train.steps);
   return bundle;
+}
+
+/**
+ * The dev evaluation of `model` (a teacher, frozen or not) on `data` as `config` tokenises it,
+ * in batches of config.train.batchSize, recorded at `step`.
+ */
+export async function devResult(
+  model: Model,
+  config: RunConfig,
+  data: TaskData,
+  step: number,
+): Promise<EvalPoint> {
+  const { dev, buckets, tokenizer } = prepareData(config, data);
+  const devBatches = evalBatches(dev, config.train.batchSize, buckets, tokenizer.specialIds.pad);
+  const r = await evaluate((b) => evalLogits(model, b), data.spec, devBatches, dev.n, dev.labels);
+  return { step, loss: r.loss, metrics: r.metrics, main: r.main };
 }
 
 /** CPU arrays as kept tensors (a teacher's MLM head). */
