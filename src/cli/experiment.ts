@@ -59,13 +59,10 @@ presets: ${Object.keys(EXPERIMENT_PRESETS).join(', ')}
 
 merge: combine the JSON reports of one preset run in several invocations (seeds or methods
 split across processes with one saved teacher) into one table; they must share the setup and
-the teacher, and a (method, seed) run found twice must agree.
+the teacher, and a (method, seed) run found twice must agree. A report whose methods use no
+teacher (none, swa) may come from another preset with the same task, tokenizer, student and
+training, and the same vocabulary.
 `;
-
-/** The task data of a preset (its students'; the teacher's own is loadTask(p.teacherTask)). */
-function loadPresetTask(p: ExperimentPreset): Promise<TaskData> {
-  return loadTask(p.task);
-}
 
 async function loadTask(t: ExperimentTask): Promise<TaskData> {
   if (t.source === 'embedded') {
@@ -176,7 +173,7 @@ async function main(): Promise<void> {
     writeFileSync(`${out}.json`, `${JSON.stringify({ command, preset, report: r }, null, 2)}\n`);
     writeFileSync(`${out}.md`, reportMarkdown(r, command));
   };
-  let data = await loadPresetTask(preset);
+  let data = await loadTask(preset.task);
   const log = (msg: string) =>
     process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
   let teacher: Parameters<typeof runExperiment>[3]['teacher'];
@@ -233,7 +230,8 @@ function mergeFiles(paths: string[], outFlag: string | undefined): void {
     if (!existsSync(p)) throw new Error(`merge: ${p} does not exist`);
     return parseExperimentFile(readFileSync(p, 'utf8'), p);
   });
-  const name = files[0]!.report.preset;
+  // The preset of the reports with a teacher: a teacher-less one may come from another preset.
+  const name = (files.find((f) => f.report.teacher !== null) ?? files[0]!).report.preset;
   const merged = mergeReports(files, EXPERIMENT_PRESETS[name]?.methods ?? []);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const out = resolve(outFlag ?? join('reports', `experiment-${name}-merged-${stamp}`));

@@ -165,6 +165,50 @@ describe('mergeReports', () => {
     );
   });
 
+  it('merges a teacher-less run of another preset with the same student setup, and only that', () => {
+    const a = reportFile([['vanilla', 1, 0.7]]);
+    // 'none' and 'swa' of a preset that differs from a's in the teacher alone: no teacher trained.
+    const alone = reportFile([
+      ['none', 1, 0.5],
+      ['swa', 1, 0.55],
+    ]);
+    alone.report.teacher = null;
+    alone.report.preset = 'smoke-big-teacher';
+    alone.preset.teacher = {
+      ...alone.preset.teacher,
+      train: { ...alone.preset.teacher.train, steps: 999 },
+    } as ExperimentPreset['teacher'];
+    alone.preset.teacherTask = { source: 'embedded', seed: 2, trainSize: 900, devSize: 200 };
+    for (const files of [
+      [alone, a],
+      [a, alone],
+    ]) {
+      const m = mergeReports(files, ['none', 'vanilla', 'swa']);
+      expect(m.report.preset).toBe('smoke');
+      expect(m.preset.teacher).toEqual(a.preset.teacher); // the teacher's preset, not alone's
+      expect(m.preset.teacherTask).toBeUndefined();
+      expect(m.report.rows.map((r) => [r.method, r.mean])).toEqual([
+        ['none', 0.5],
+        ['vanilla', 0.7],
+        ['swa', 0.55],
+      ]);
+    }
+    // With a teacher, another preset is another table.
+    const taught = reportFile([['none', 2, 0.5]]);
+    taught.report.preset = 'smoke-big-teacher';
+    expect(() => mergeReports([a, taught])).toThrow(/is preset 'smoke-big-teacher', not 'smoke'/);
+    // Without one, the student's setup must still be the same: task, student, training.
+    const wider = structuredClone(alone);
+    wider.preset.student = { ...wider.preset.student, hidden: 48 };
+    expect(() => mergeReports([a, wider])).toThrow(/another student setup than preset 'smoke'/);
+    const longer = structuredClone(alone);
+    longer.preset.train = { ...longer.preset.train, steps: 61 };
+    expect(() => mergeReports([longer, a])).toThrow(/another student setup/);
+    const task = structuredClone(alone);
+    task.preset.task = { ...task.preset.task, trainSize: 700 } as ExperimentPreset['task'];
+    expect(() => mergeReports([a, task])).toThrow(/another student setup/);
+  });
+
   it('parses its own JSON back and says what is wrong with a file that is not a report', () => {
     const a = reportFile([['none', 1, 0.5]], NaN);
     const back = parseExperimentFile(JSON.stringify(a), 'a.json');

@@ -722,53 +722,73 @@ export interface ExperimentFile {
 }
 
 /**
- * The parts of a preset that must agree for two reports to share a table (not seeds or methods).
- * Of the tokenizer only casing and length: a run with a loaded teacher (--teacher) tokenises with
- * the teacher's vocabulary ('provided'), which for a --save-teacher directory is the vocabulary the
- * training run built, and the teacher itself is compared separately (parameters, dev result).
+ * The parts of a preset that decide a student run without a teacher (not seeds or methods). Of the
+ * tokenizer only casing and length: a run with a loaded teacher (--teacher) tokenises with the
+ * teacher's vocabulary ('provided'), which for a --save-teacher directory is the vocabulary the
+ * training run built; the vocabulary itself is compared by its hash where reports record it.
  */
-function sharedSetup(p: ExperimentPreset): string {
-  const { task, tokenizer, student, studentSpec, train, teacher, teacherTask, labelNoise } = p;
+function studentSetup(p: ExperimentPreset): string {
+  const { task, tokenizer, student, studentSpec, train, labelNoise } = p;
   return JSON.stringify({
     task,
-    teacherTask: teacherTask ?? null,
     tokenizer: { lowercase: tokenizer.lowercase, maxLen: tokenizer.maxLen },
     student,
     studentSpec: studentSpec ?? null,
     train: { ...train, seed: 0 },
-    teacher,
     labelNoise: labelNoise ?? null,
   });
 }
 
 /**
+ * The parts of a preset that must agree for two reports with a teacher to share a table: the
+ * student's setup and the teacher's recipe (the teacher itself is compared separately: parameters
+ * and dev result).
+ */
+function sharedSetup(p: ExperimentPreset): string {
+  return JSON.stringify({
+    student: studentSetup(p),
+    teacher: p.teacher,
+    teacherTask: p.teacherTask ?? null,
+  });
+}
+
+/**
  * Merges reports of one preset run in several invocations (seeds or methods split across
- * processes, or a run resumed after an interruption) into one table. They must share the task,
- * tokenizer, student, training run and teacher recipe, and the same teacher (parameter count and
- * dev result; a teacher saved with --save-teacher and loaded with --teacher qualifies). A report
- * without a teacher (its methods used none) merges with any of them; where reports record their
- * vocabulary, it must be the same one (a Hugging Face teacher's vocabulary is not the one a
- * teacher-less run builds). A (method, seed) pair found twice must carry the same result (seeded
- * runs reproduce exactly), else the merge is refused. Rows follow `methodOrder` (the preset's full
- * list), then first appearance.
+ * processes, or a run resumed after an interruption) into one table. Reports with a teacher must
+ * be of one preset and share the task, tokenizer, student, training run and teacher recipe, and the
+ * same teacher (parameter count and dev result; a teacher saved with --save-teacher and loaded with
+ * --teacher qualifies). A report without a teacher (its methods used none: `none`, `swa`) needs
+ * only the same student setup, so it may come from another preset that differs in the teacher
+ * alone: its student never saw one, and a seeded run reproduces exactly with or without a teacher
+ * in the process (tested). Where reports record their vocabulary, it must be the same one (a
+ * Hugging Face teacher's vocabulary is not the one a teacher-less run builds). A (method, seed)
+ * pair found twice must carry the same result, else the merge is refused. Rows follow
+ * `methodOrder` (the preset's full list), then first appearance; the merged report is the
+ * teacher's preset.
  */
 export function mergeReports(
   files: readonly ExperimentFile[],
   methodOrder: readonly string[] = [],
 ): ExperimentFile {
   if (files.length === 0) throw new Error('nothing to merge');
-  const first = files[0]!;
-  const setup = sharedSetup(first.preset);
   const withTeacher = files.find((f) => f.report.teacher !== null);
+  const ref = withTeacher ?? files[0]!;
+  const setup = sharedSetup(ref.preset);
+  const students = studentSetup(ref.preset);
   const withVocab = files.find((f) => f.report.vocab !== undefined);
   const runs = new Map<MethodPresetName, Map<number, ExperimentRun>>();
   for (const [i, f] of files.entries()) {
     const r = f.report;
     const what = `file ${i + 1} (${f.command})`;
-    if (r.preset !== first.report.preset) {
-      throw new Error(`${what} is preset '${r.preset}', not '${first.report.preset}'`);
-    }
-    if (sharedSetup(f.preset) !== setup) {
+    if (r.teacher === null) {
+      if (studentSetup(f.preset) !== students) {
+        throw new Error(
+          `${what} ran another student setup than preset '${ref.report.preset}' (task, tokenizer, student or training differ)`,
+        );
+      }
+    } else if (r.preset !== ref.report.preset) {
+      throw new Error(`${what} is preset '${r.preset}', not '${ref.report.preset}'`);
+    } else if (sharedSetup(f.preset) !== setup) {
       throw new Error(
         `${what} ran another setup of preset '${r.preset}' (task, student, training or teacher differ)`,
       );
@@ -818,8 +838,7 @@ export function mergeReports(
     (a, b) => a - b,
   );
   // The teacher as trained (its wall time and steps), when one of the files trained it.
-  const trained =
-    files.find((f) => f.report.teacher && !f.report.teacher.loadedFrom) ?? withTeacher ?? first;
+  const trained = files.find((f) => f.report.teacher && !f.report.teacher.loadedFrom) ?? ref;
   const report: ExperimentReport = {
     ...structuredClone(trained.report),
     ...(withVocab ? { vocab: { ...withVocab.report.vocab! } } : {}),
@@ -832,7 +851,7 @@ export function mergeReports(
     files.find((f) => f.report.student.params > 0)?.report.student.params ?? 0;
   return {
     command: files.map((f) => f.command).join(' + '),
-    preset: { ...structuredClone(first.preset), seeds, methods: order },
+    preset: { ...structuredClone(ref.preset), seeds, methods: order },
     report,
   };
 }
