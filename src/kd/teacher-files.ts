@@ -78,23 +78,29 @@ export async function teacherToFiles(
     }
   }
   // The ensemble's own files: no weights of its own, member 1's footprints, its dev result.
-  const own = await modelFiles(members ? null : t.model, tokenizer, t.footprints, t.dev, wallSec);
+  const own = await modelFiles(
+    members ? null : t.model,
+    tokenizer,
+    t.footprints,
+    t.dev,
+    wallSec,
+    members?.length,
+  );
   for (const [name, body] of own) files.set(name, body);
-  if (members) {
-    const meta = JSON.parse(files.get(TEACHER_JSON) as string) as TeacherJson;
-    meta.members = members.length;
-    files.set(TEACHER_JSON, `${JSON.stringify(meta, null, 2)}\n`);
-  }
   return files;
 }
 
-/** A model's checkpoint files (none for null), its footprints and its teacher.json. */
+/**
+ * A model's checkpoint files (none for null), its footprints and its teacher.json (with `members`,
+ * an ensemble's member count, where given).
+ */
 async function modelFiles(
   model: TeacherBundle['model'] | null,
   tokenizer: { vocab: readonly string[]; lowercase: boolean },
   footprints: readonly Footprint[],
   dev: EvalPoint | null,
   wallSec: number | null,
+  members?: number,
 ): Promise<CheckpointFiles> {
   const files: CheckpointFiles = model
     ? await exportModel(model, { vocab: tokenizer.vocab, lowercase: tokenizer.lowercase })
@@ -108,6 +114,7 @@ async function modelFiles(
     dev: dev ? { ...dev, metrics: { ...dev.metrics } as Record<string, number> } : null,
     wallSec,
     footprints: footprints.map((f) => f.step),
+    ...(members ? { members } : {}),
   };
   files.set(TEACHER_JSON, `${JSON.stringify(meta, null, 2)}\n`);
   return files;
