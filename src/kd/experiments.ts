@@ -332,7 +332,7 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
    * KroneckerBERT on SST-2: the `sst2-full-teacher` preset's teacher (81.42%; `--teacher` takes
    * the directory its `--save-teacher` wrote) and its Kronecker twin, the 2×128 shape factored
    * about 4× and NKP-initialised from it, as the paper compresses its teacher's own shape. Until
-   * 2026-11-25 it factored the `sst2` preset's 4×128 MLM teacher, which at 78.56% is weaker than
+   * 2026-11-24 it factored the `sst2` preset's 4×128 MLM teacher, which at 78.56% is weaker than
    * BERT-Tiny trained alone (79.66%): no teacher to distil from.
    */
   'sst2-kron': {
