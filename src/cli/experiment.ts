@@ -230,9 +230,8 @@ function mergeFiles(paths: string[], outFlag: string | undefined): void {
     if (!existsSync(p)) throw new Error(`merge: ${p} does not exist`);
     return parseExperimentFile(readFileSync(p, 'utf8'), p);
   });
-  // The preset of the reports with a teacher: a teacher-less one may come from another preset.
-  const name = (files.find((f) => f.report.teacher !== null) ?? files[0]!).report.preset;
-  const merged = mergeReports(files, EXPERIMENT_PRESETS[name]?.methods ?? []);
+  const merged = mergeReports(files);
+  const name = merged.report.preset;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const out = resolve(outFlag ?? join('reports', `experiment-${name}-merged-${stamp}`));
   mkdirSync(dirname(out), { recursive: true });

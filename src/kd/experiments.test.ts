@@ -98,6 +98,9 @@ describe('mergeReports', () => {
     ]);
     const m = mergeReports([b, a], ['none', 'vanilla']);
     expect(m.report.rows.map((r) => r.method)).toEqual(['none', 'vanilla']);
+    // Without an order, the preset's own list, not b's first appearance (vanilla first).
+    expect(mergeReports([b, a]).report.rows.map((r) => r.method)).toEqual(['none', 'vanilla']);
+    expect(mergeReports([b, a], []).report.rows.map((r) => r.method)).toEqual(['vanilla', 'none']);
     const none = m.report.rows[0]!;
     expect(none.runs.map((r) => [r.seed, r.best])).toEqual([
       [1, 0.5],
@@ -183,7 +186,7 @@ describe('mergeReports', () => {
       [alone, a],
       [a, alone],
     ]) {
-      const m = mergeReports(files, ['none', 'vanilla', 'swa']);
+      const m = mergeReports(files); // rows in the order of the teacher's preset, 'smoke'
       expect(m.report.preset).toBe('smoke');
       expect(m.preset.teacher).toEqual(a.preset.teacher); // the teacher's preset, not alone's
       expect(m.preset.teacherTask).toBeUndefined();

@@ -106,7 +106,11 @@ const ALL: MethodPresetName[] = [
   'vanilla+swa',
 ];
 
-/** KroneckerBERT factors at width 128, about 4× (the kron-mini-4x recipe scaled to 128). */
+/**
+ * KroneckerBERT factors at width 128: the kron-mini-4x recipe scaled to 128. With the rest of the
+ * model the 2×128 BERT shrinks 3.2× on the embedded task (2,000-token vocabulary) and 3.7× on
+ * SST-2, whose larger vocabulary makes the factored embedding a larger share.
+ */
 const KRON_128_FACTORS = {
   embedding: { n: 4, sums: 1 },
   attention: { m1: 64, n1: 64, sums: 1 },
@@ -265,7 +269,7 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
   },
   /**
    * KroneckerBERT on the embedded task: a 2×128 teacher (the default run's shape and recipe:
-   * no dropout, lr 1e-3, 1,200 steps) and its Kronecker twin at about 4× (the kron-mini-4x recipe
+   * no dropout, lr 1e-3, 1,200 steps) and its Kronecker twin, 3.2× smaller (the kron-mini-4x recipe
    * at width 128: embedding n = 4, MHA A 64×64, FFN A 4×2 / 2×4), NKP-initialised from the
    * teacher for every method ('none' = NKP init, then the labels alone: the paper's "no KD"
    * ablation); the two-stage method against vanilla and single-stage intermediate KD.
@@ -275,7 +279,7 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
    */
   'embedded-kron': {
     description:
-      'Embedded task (8,000/800), KroneckerBERT student (2×128 factored ~4×, NKP init, 800 steps), 2×128 teacher (1,200 steps)',
+      'Embedded task (8,000/800), KroneckerBERT student (2×128 factored ~3.2×, NKP init, 800 steps), 2×128 teacher (1,200 steps)',
     task: { source: 'embedded', seed: 1 },
     tokenizer: { vocab: 'build', vocabSize: 2000, lowercase: true, maxLen: 32 },
     student: NO_DROPOUT_TINY,
@@ -331,13 +335,13 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
   /**
    * KroneckerBERT on SST-2: the `sst2-full-teacher` preset's teacher (81.42%; `--teacher` takes
    * the directory its `--save-teacher` wrote) and its Kronecker twin, the 2×128 shape factored
-   * about 4× and NKP-initialised from it, as the paper compresses its teacher's own shape. Until
+   * about 3.7× (407,750 parameters against 1,503,362) and NKP-initialised from it, as the paper compresses its teacher's own shape. Until
    * 2026-11-24 it factored the `sst2` preset's 4×128 MLM teacher, which at 78.56% is weaker than
    * BERT-Tiny trained alone (79.66%): no teacher to distil from.
    */
   'sst2-kron': {
     description:
-      "SST-2 (students: first 20,000 train sentences; teacher: all 67,349), KroneckerBERT student (the 2×128 teacher factored ~4×, NKP init, 1,500 steps), the sst2-full-teacher preset's teacher",
+      "SST-2 (students: first 20,000 train sentences; teacher: all 67,349), KroneckerBERT student (the 2×128 teacher factored ~3.7×, NKP init, 1,500 steps), the sst2-full-teacher preset's teacher",
     task: SST2_TASK,
     teacherTask: SST2_FULL_TASK,
     tokenizer: SST2_TOKENIZER,
@@ -767,17 +771,18 @@ function sharedSetup(p: ExperimentPreset): string {
  * alone: its student never saw one, and a seeded run reproduces exactly with or without a teacher
  * in the process (tested). Where reports record their vocabulary, it must be the same one (a
  * Hugging Face teacher's vocabulary is not the one a teacher-less run builds). A (method, seed)
- * pair found twice must carry the same result, else the merge is refused. Rows follow
- * `methodOrder` (the preset's full list), then first appearance; the merged report is the
- * teacher's preset.
+ * pair found twice must carry the same result, else the merge is refused. The merged report is
+ * the teacher's preset (the first file's when none has a teacher); its rows follow `methodOrder`,
+ * by default that preset's method list, then first appearance.
  */
 export function mergeReports(
   files: readonly ExperimentFile[],
-  methodOrder: readonly string[] = [],
+  methodOrder?: readonly string[],
 ): ExperimentFile {
   if (files.length === 0) throw new Error('nothing to merge');
   const withTeacher = files.find((f) => f.report.teacher !== null);
   const ref = withTeacher ?? files[0]!;
+  const listed = methodOrder ?? EXPERIMENT_PRESETS[ref.report.preset]?.methods ?? [];
   const setup = sharedSetup(ref.preset);
   const students = studentSetup(ref.preset);
   const withVocab = files.find((f) => f.report.vocab !== undefined);
@@ -827,8 +832,8 @@ export function mergeReports(
     }
   }
   const order = [
-    ...methodOrder.filter((m) => runs.has(m as MethodPresetName)),
-    ...[...runs.keys()].filter((m) => !methodOrder.includes(m)),
+    ...listed.filter((m) => runs.has(m as MethodPresetName)),
+    ...[...runs.keys()].filter((m) => !listed.includes(m)),
   ] as MethodPresetName[];
   const rows: ExperimentRow[] = order.map((method) => {
     const rs = [...runs.get(method)!.values()].sort((a, b) => a.seed - b.seed);
