@@ -8,6 +8,7 @@ import {
   mergeReports,
   methodConfig,
   parseExperimentFile,
+  pairedDeltas,
   reportMarkdown,
   runExperiment,
   summarise,
@@ -114,9 +115,35 @@ describe('mergeReports', () => {
     expect(m.report.startedAt).toBe('2026-01-01T00:00:00.000Z');
     expect(m.preset.methods).toEqual(['none', 'vanilla']);
     const md = reportMarkdown(m.report, 'merge');
+    // Both seeds gain 20 points: the paired difference has no spread, unlike the means.
     expect(md).toContain(
-      '| vanilla | 80.00 ± 14.14 (n = 2) | 70.00 – 90.00 | 20.00 | 70.00, 90.00 |',
+      '| vanilla | 80.00 ± 14.14 (n = 2) | 70.00 – 90.00 | +20.00 | +20.00 ± 0.00 (n = 2) | s1 70.00, s2 90.00 |',
     );
+    expect(md).toContain(
+      '| none | 60.00 ± 14.14 (n = 2) | 50.00 – 70.00 |  |  | s1 50.00, s2 70.00 |',
+    );
+    expect(md).not.toContain('dev curve'); // these runs keep no curve
+  });
+
+  it('pairs a method with none over the seeds both have, and lists every curve', () => {
+    const f = reportFile([
+      ['none', 1, 0.5],
+      ['none', 2, 0.8],
+      ['vanilla', 2, 0.7],
+      ['vanilla', 3, 0.9],
+    ]);
+    const [none, vanilla] = f.report.rows;
+    expect(pairedDeltas(vanilla!, none!).map((d) => +d.toFixed(12))).toEqual([-0.1]); // seed 2 only
+    vanilla!.runs[0]!.curve = [
+      [30, 0.6],
+      [60, 0.7],
+    ];
+    const md = reportMarkdown(f.report, 'x');
+    // The means say +15 points; the one seed both ran says −10.
+    expect(md).toContain('| +15.00 | −10.00 ± 0.00 (n = 1) | s2 70.00, s3 90.00 |');
+    expect(md).toContain('| run | dev curve |');
+    expect(md).toContain('| vanilla, seed 2 | 30: 60.0, 60: 70.0 |');
+    expect(md.split('\n').filter((l) => l.includes(', seed ')).length).toBe(1);
   });
 
   it('refuses another teacher, another setup, and one run with two results', () => {

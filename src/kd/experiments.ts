@@ -701,9 +701,38 @@ function teacherLine(t: ExperimentTeacher | null, metric: MetricName): string {
   return `${head}${mlm}${t.steps} steps; dev ${metric} ${pct(t.dev)} (trained in ${t.wallSec.toFixed(0)} s)`;
 }
 
-/** The report as a markdown table (metric in %, mean ± sd over seeds, Δ against 'none'). */
+/**
+ * Each run's best minus the `none` run of the same seed, over the seeds both have: the paired
+ * difference, which removes what a seed does to every method alike (its data order, its init).
+ */
+export function pairedDeltas(row: ExperimentRow, none: ExperimentRow): number[] {
+  const base = new Map(none.runs.map((x) => [x.seed, x.best]));
+  return row.runs.filter((x) => base.has(x.seed)).map((x) => x.best - base.get(x.seed)!);
+}
+
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
+
+/**
+ * The report as markdown: the table (metric in %, mean ± sd over seeds, the difference of means
+ * against 'none' and the paired per-seed difference, each seed's best) and every run's dev curve.
+ */
 export function reportMarkdown(r: ExperimentReport, command: string): string {
   const none = r.rows.find((row) => row.method === 'none');
+  const paired = (row: ExperimentRow) => {
+    if (!none || row === none) return '';
+    const d = pairedDeltas(row, none);
+    if (d.length === 0) return '';
+    const st = summarise(d);
+    return `${signed(st.mean)} ± ${(100 * st.sd).toFixed(2)} (n = ${d.length})`;
+  };
+  const curves = r.rows.flatMap((row) =>
+    row.runs
+      .filter((x) => x.curve && x.curve.length > 0)
+      .map(
+        (x) =>
+          `| ${row.method}, seed ${x.seed} | ${x.curve!.map(([step, m]) => `${step}: ${(100 * m).toFixed(1)}`).join(', ')} |`,
+      ),
+  );
   const lines = [
     `# ${r.preset}: ${r.description}`,
     '',
@@ -713,14 +742,24 @@ export function reportMarkdown(r: ExperimentReport, command: string): string {
     `- student: ${r.student.kind} ${r.student.arch.layers}×${r.student.arch.hidden}, ${r.student.params.toLocaleString('en')} parameters, ` +
       `${r.student.steps} steps; seeds ${r.seeds.join(', ')}`,
     '',
-    `| method | dev ${r.metric} (%) mean ± sd | min – max | Δ vs none | per seed | wall s / run |`,
-    '|---|---|---|---|---|---|',
+    `| method | dev ${r.metric} (%) mean ± sd | min – max | Δ vs none | paired Δ vs none | per seed | wall s / run |`,
+    '|---|---|---|---|---|---|---|',
     ...r.rows.map((row) => {
-      const delta = none && row !== none ? (100 * (row.mean - none.mean)).toFixed(2) : '';
-      const seeds = row.runs.map((x) => pct(x.best)).join(', ');
-      return `| ${row.method} | ${pct(row.mean)} ± ${(100 * row.sd).toFixed(2)} (n = ${row.runs.length}) | ${pct(row.min)} – ${pct(row.max)} | ${delta} | ${seeds} | ${row.wallSec.toFixed(0)} |`;
+      const delta = none && row !== none ? signed(row.mean - none.mean) : '';
+      const seeds = row.runs.map((x) => `s${x.seed} ${pct(x.best)}`).join(', ');
+      return `| ${row.method} | ${pct(row.mean)} ± ${(100 * row.sd).toFixed(2)} (n = ${row.runs.length}) | ${pct(row.min)} – ${pct(row.max)} | ${delta} | ${paired(row)} | ${seeds} | ${row.wallSec.toFixed(0)} |`;
     }),
     '',
+    ...(curves.length > 0
+      ? [
+          `Dev curves (${r.metric}, %), step: value at each evaluation:`,
+          '',
+          '| run | dev curve |',
+          '|---|---|',
+          ...curves,
+          '',
+        ]
+      : []),
   ];
   return lines.join('\n');
 }
