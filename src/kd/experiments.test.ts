@@ -144,6 +144,11 @@ describe('mergeReports', () => {
     expect(md).toContain('| run | dev curve |');
     expect(md).toContain('| vanilla, seed 2 | 30: 60.0, 60: 70.0 |');
     expect(md.split('\n').filter((l) => l.includes(', seed ')).length).toBe(1);
+    // A difference that rounds to zero has no sign; a NaN best is a dash, not "NaN".
+    none!.runs[1]!.best = 0.70001;
+    expect(reportMarkdown(f.report, 'x')).toContain('| 0.00 ± 0.00 (n = 1) |');
+    vanilla!.runs[0]!.best = NaN;
+    expect(reportMarkdown(f.report, 'x')).toContain('| — ± 0.00 (n = 1) |');
   });
 
   it('refuses another teacher, another setup, and one run with two results', () => {

@@ -717,7 +717,13 @@ export function pairedDeltas(row: ExperimentRow, none: ExperimentRow): number[] 
   return row.runs.filter((x) => base.has(x.seed)).map((x) => x.best - base.get(x.seed)!);
 }
 
-const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
+/** A difference in points with its sign (a true minus), rounded first so −0.001 reads 0.00. */
+function signed(x: number): string {
+  if (!Number.isFinite(x)) return '—';
+  const v = (100 * x).toFixed(2);
+  if (Number(v) === 0) return '0.00';
+  return v.startsWith('-') ? `−${v.slice(1)}` : `+${v}`;
+}
 
 /**
  * The report as markdown: the table (metric in %, mean ± sd over seeds, the difference of means
