@@ -333,8 +333,11 @@ describe('runExperiment (wasm)', () => {
     const md = reportMarkdown(r, 'npm run experiment -- toy');
     expect(md).toContain('| method | dev accuracy (%) mean ± sd |');
     expect(
-      md.split('\n').filter((l) => l.startsWith('| none') || l.startsWith('| vanilla')).length,
+      md.split('\n').filter((l) => l.startsWith('| none |') || l.startsWith('| vanilla |')).length,
     ).toBe(2);
+    expect(
+      md.split('\n').filter((l) => /^\| (none|vanilla), seed [12] \| 30: /.test(l)).length,
+    ).toBe(4);
     withTeacher = r;
   });
 
