@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
 import {
+  constantTerms,
   EXPERIMENT_PRESETS,
   mergeReports,
   methodConfig,
@@ -151,6 +152,28 @@ describe('mergeReports', () => {
     expect(reportMarkdown(f.report, 'x')).toContain('| — ± 0.00 (n = 1) |');
   });
 
+  it("keeps the terms that held one value over a run, and lists them as the method's diagnostics", () => {
+    const points: { terms: Record<string, number> }[] = [
+      { terms: { ce: 0.9, relabelled: 0.125, noiseAfter: 0.21 } },
+      { terms: { ce: 0.4, relabelled: 0.125, noiseAfter: 0.21 } },
+      { terms: { ce: 0.3, relabelled: 0.125 } }, // noiseAfter missing here: not constant
+    ];
+    expect(constantTerms(points)).toEqual({ relabelled: 0.125 });
+    expect(constantTerms(points.slice(0, 2))).toEqual({ relabelled: 0.125, noiseAfter: 0.21 });
+    expect(constantTerms([{ terms: { ce: 1 } }, { terms: { ce: 2 } }])).toBeNull();
+    expect(constantTerms([{}, {}])).toBeNull();
+    expect(constantTerms([])).toBeNull();
+    const f = reportFile([
+      ['none', 1, 0.5],
+      ['vanilla', 1, 0.7],
+    ]);
+    expect(reportMarkdown(f.report, 'x')).not.toContain('Method diagnostics');
+    f.report.rows[1]!.runs[0]!.constants = { relabelled: 0.123456, relabelRight: 0.9 };
+    const md = reportMarkdown(f.report, 'x');
+    expect(md).toContain('| vanilla, seed 1 | relabelled 0.1235, relabelRight 0.9 |');
+    expect(md.split('\n').filter((l) => l.includes(', seed 1 |')).length).toBe(1);
+  });
+
   it('refuses another teacher, another setup, and one run with two results', () => {
     const a = reportFile([['none', 1, 0.5]]);
     expect(() => mergeReports([a, reportFile([['none', 2, 0.5]], 0.8)])).toThrow(/another teacher/);
@@ -246,8 +269,10 @@ describe('mergeReports', () => {
 
   it('parses its own JSON back and says what is wrong with a file that is not a report', () => {
     const a = reportFile([['none', 1, 0.5]], NaN);
+    a.report.rows[0]!.runs[0]!.constants = { relabelled: 0.25 };
     const back = parseExperimentFile(JSON.stringify(a), 'a.json');
     expect(back.report.teacher!.dev).toBeNaN(); // JSON wrote NaN as null
+    expect(back.report.rows[0]!.runs[0]!.constants).toEqual({ relabelled: 0.25 });
     expect(mergeReports([back, back]).report.rows[0]!.runs).toHaveLength(1);
     expect(() => parseExperimentFile('{', 'x.json')).toThrow(/x.json is not JSON/);
     expect(() => parseExperimentFile('{"command": "c"}', 'y.json')).toThrow(

@@ -375,6 +375,28 @@ export interface ExperimentRun {
    * 2026-11-24), so a surprising best can be read against its curve.
    */
   curve?: [number, number][];
+  /**
+   * The loss terms that kept one value over the whole run: a method's diagnostics rather than its
+   * losses (teacher-relabel: the share relabelled and, under injected noise, its audit). Absent
+   * when there were none, and in reports written before 2026-11-25.
+   */
+  constants?: Record<string, number>;
+}
+
+/**
+ * The terms present at every logged step with the same value throughout (see
+ * ExperimentRun.constants), or null when there are none.
+ */
+export function constantTerms(
+  points: readonly { terms?: Record<string, number> }[],
+): Record<string, number> | null {
+  const first = points[0]?.terms;
+  if (!first) return null;
+  const out: Record<string, number> = {};
+  for (const [name, v] of Object.entries(first)) {
+    if (points.every((p) => p.terms?.[name] === v)) out[name] = v;
+  }
+  return Object.keys(out).length > 0 ? out : null;
 }
 
 /** One method's runs over the seeds. */
@@ -644,6 +666,7 @@ export async function runExperiment(
         }
         r.model.dispose();
         const best = r.best?.main ?? NaN;
+        const constants = constantTerms(r.train);
         const runs = runsOf.get(method)!;
         runs.push({
           seed,
@@ -652,6 +675,7 @@ export async function runExperiment(
           bestStep: r.best?.step ?? 0,
           wallSec: r.wallSec,
           curve: r.evals.map((e) => [e.step, e.main]),
+          ...(constants ? { constants } : {}),
         });
         say(`${method}, seed ${seed}: best ${best.toFixed(4)} in ${r.wallSec.toFixed(0)} s`);
         report.rows = preset.methods
@@ -746,6 +770,16 @@ export function reportMarkdown(r: ExperimentReport, command: string): string {
           `| ${row.method}, seed ${x.seed} | ${x.curve!.map(([step, m]) => `${step}: ${(100 * m).toFixed(1)}`).join(', ')} |`,
       ),
   );
+  const constants = r.rows.flatMap((row) =>
+    row.runs
+      .filter((x) => x.constants)
+      .map(
+        (x) =>
+          `| ${row.method}, seed ${x.seed} | ${Object.entries(x.constants!)
+            .map(([k, v]) => `${k} ${+v.toFixed(4)}`)
+            .join(', ')} |`,
+      ),
+  );
   const lines = [
     `# ${r.preset}: ${r.description}`,
     '',
@@ -770,6 +804,16 @@ export function reportMarkdown(r: ExperimentReport, command: string): string {
           '| run | dev curve |',
           '|---|---|',
           ...curves,
+          '',
+        ]
+      : []),
+    ...(constants.length > 0
+      ? [
+          "Method diagnostics (loss terms that kept one value over the run's steps):",
+          '',
+          '| run | values |',
+          '|---|---|',
+          ...constants,
           '',
         ]
       : []),
@@ -927,6 +971,7 @@ const runSchema = z.object({
   bestStep: z.number(),
   wallSec: z.number(),
   curve: z.array(z.tuple([z.number(), z.number()])).optional(),
+  constants: z.record(z.string(), z.number()).optional(),
 });
 const fileSchema = z.object({
   command: z.string(),

@@ -99,6 +99,12 @@ export interface MethodEnv {
   train: EncodedSplit;
   /** Rows held out of the training split for a meta objective (see registry.heldOutSize). */
   meta: EncodedSplit | null;
+  /**
+   * The training labels before injected noise (kd.labelNoise), row-aligned with `train`: known
+   * only because the noise was ours, and read only to report how a correction fared (never to
+   * train). Absent or null without injected noise, or when rows were held out of `train`.
+   */
+  cleanLabels?: Float32Array | null;
   /** Total optimiser steps of the run. */
   totalSteps: number;
   stepsPerEpoch: number;

@@ -347,6 +347,8 @@ export async function runTraining(
   // Label noise (kd.labelNoise) corrupts the training split before the teacher or student sees it.
   const noise = config.kd?.labelNoise;
   const data = noise ? applyLabelNoise(input, noise).data : input;
+  // The labels before the noise, for methods that report how their correction fared.
+  const cleanLabels = noise ? Float32Array.from(input.train, (e) => e.label) : null;
   const hooks = opts.hooks ?? {};
   const control = opts.control ?? new RunControl();
   const flushMs = opts.flushMs ?? 100;
@@ -446,6 +448,8 @@ export async function runTraining(
         studentConfig: model.kind === 'bert' ? modelConfig : null,
         train,
         meta,
+        // encodeSplit keeps one row per example in order, so they align unless rows were held out.
+        cleanLabels: meta === null ? cleanLabels : null,
         totalSteps: t.steps,
         stepsPerEpoch,
         batchSize: B,

@@ -29,6 +29,34 @@ describe('teacherRelabel', () => {
     );
     expect(Array.from(r.labels)).toEqual([1, 1, 0]);
     expect(r.changed).toBe(1);
+    expect(r.audit).toBeNull();
+  });
+
+  it('audits the changes against the labels before the noise', () => {
+    // Noisy [0, 1, 0, 1], clean [1, 1, 0, 0]: rows 0 and 3 carry noise.
+    // Row 0: z = [0, 3] → 1, the clean label back (restored).
+    // Row 1: z = [4, 0], p(0) = 0.982 → 0, but 1 was clean (broken).
+    // Row 2: z = [5, 0] agrees with its clean 0. Row 3: z = [0, 0.1], p(1) = 0.525 < 0.9: the
+    // noisy 1 stays. Wrong before: rows 0, 3; after: rows 1, 3.
+    const r = teacherRelabel(
+      Float32Array.from([0, 1, 0, 1]),
+      Float32Array.from([0, 3, 4, 0, 5, 0, 0, 0.1]),
+      2,
+      0.9,
+      Float32Array.from([1, 1, 0, 0]),
+    );
+    expect(Array.from(r.labels)).toEqual([1, 0, 0, 1]);
+    expect(r.changed).toBe(2);
+    expect(r.audit).toEqual({ restored: 1, broken: 1, wrongBefore: 2, wrongAfter: 2 });
+    expect(() =>
+      teacherRelabel(
+        Float32Array.from([0]),
+        Float32Array.from([0, 1]),
+        2,
+        0.9,
+        new Float32Array(2),
+      ),
+    ).toThrow(/clean labels/);
   });
 });
 
@@ -105,8 +133,16 @@ describe('mitigations on a 30%-noisy toy task (wasm)', () => {
         { backend: 'wasm', teacher },
       );
       expect(r.best!.main).toBeGreaterThan(0.8);
-      if (kind === 'teacher-relabel') expect(r.train[0]!.terms!['relabelled']).toBeGreaterThan(0);
-      else expect(r.train[79]!.terms!['kept']).toBeLessThan(0.8);
+      if (kind === 'teacher-relabel') {
+        const terms = r.train[0]!.terms!;
+        expect(terms['relabelled']).toBeGreaterThan(0);
+        // The loop knows the labels before its own noise: the audit sees exactly the flips, and
+        // a teacher this good leaves less noise than it found.
+        const flips = applyLabelNoise(clean, labelNoise).flipped.reduce((a, b) => a + b, 0);
+        expect(terms['noiseBefore']).toBeCloseTo(flips / 800, 6);
+        expect(terms['noiseAfter']).toBeLessThan(terms['noiseBefore']!);
+        expect(terms['relabelRight']).toBeGreaterThan(0.5);
+      } else expect(r.train[79]!.terms!['kept']).toBeLessThan(0.8);
       r.model.dispose();
       expect(tf.memory().numTensors).toBe(tensors);
     },

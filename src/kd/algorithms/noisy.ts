@@ -15,16 +15,32 @@ import { singleStage, type LossTerms, type MethodImpl } from '../method';
 import type { SmallLossSpec, TeacherRelabelSpec } from '../spec';
 import { requireClassification, requireTeacherLogits } from './common';
 
+/** How a relabelling fared against the labels before injected noise (counts of examples). */
+export interface RelabelAudit {
+  /** Changed labels that the teacher set back to the clean label. */
+  restored: number;
+  /** Changed labels that were clean before: the teacher broke them. */
+  broken: number;
+  /** Labels that differ from the clean one before relabelling, and after it. */
+  wrongBefore: number;
+  wrongAfter: number;
+}
+
 /**
  * Relabels every example whose teacher probability of some other class is ≥ `threshold`
- * (softmax at T = 1 of the cached logits [n·C]). Returns the new labels and how many changed.
+ * (softmax at T = 1 of the cached logits [n·C]). Returns the new labels and how many changed;
+ * given the labels before injected noise (`clean`, [n]), also how the changes fared.
  */
 export function teacherRelabel(
   labels: Float32Array,
   logits: Float32Array,
   C: number,
   threshold: number,
-): { labels: Float32Array; changed: number } {
+  clean?: Float32Array | null,
+): { labels: Float32Array; changed: number; audit: RelabelAudit | null } {
+  if (clean && clean.length !== labels.length) {
+    throw new Error(`clean labels: ${clean.length}, labels: ${labels.length}`);
+  }
   const out = Float32Array.from(labels);
   let changed = 0;
   for (let i = 0; i < labels.length; i++) {
@@ -39,14 +55,38 @@ export function teacherRelabel(
       changed += 1;
     }
   }
-  return { labels: out, changed };
+  if (!clean) return { labels: out, changed, audit: null };
+  const audit: RelabelAudit = { restored: 0, broken: 0, wrongBefore: 0, wrongAfter: 0 };
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] !== clean[i]) audit.wrongBefore += 1;
+    if (out[i] !== clean[i]) audit.wrongAfter += 1;
+    if (out[i] === labels[i]) continue;
+    if (out[i] === clean[i]) audit.restored += 1;
+    else if (labels[i] === clean[i]) audit.broken += 1;
+  }
+  return { labels: out, changed, audit };
 }
 
 export const teacherRelabelKd: MethodImpl<TeacherRelabelSpec> = async (spec, env) => {
   requireClassification(env.task, 'Teacher-relabel KD');
   const logits = requireTeacherLogits(env, 'Teacher-relabel KD');
-  const fixed = teacherRelabel(env.train.labels, logits, env.task.numLabels, spec.threshold);
-  const share = fixed.changed / Math.max(1, env.train.n);
+  const fixed = teacherRelabel(
+    env.train.labels,
+    logits,
+    env.task.numLabels,
+    spec.threshold,
+    env.cleanLabels,
+  );
+  const n = Math.max(1, env.train.n);
+  // Constant terms, so the run's log and charts carry them: the share relabelled and, where the
+  // noise was injected here, the share of the changes that were right and the noise left after.
+  const audit = fixed.audit;
+  const constants: Record<string, number> = { relabelled: fixed.changed / n };
+  if (audit) {
+    constants['relabelRight'] = fixed.changed > 0 ? audit.restored / fixed.changed : 0;
+    constants['noiseBefore'] = audit.wrongBefore / n;
+    constants['noiseAfter'] = audit.wrongAfter / n;
+  }
   return {
     stages: singleStage(env.totalSteps),
     extraVars: new Map(),
@@ -56,7 +96,9 @@ export const teacherRelabelKd: MethodImpl<TeacherRelabelSpec> = async (spec, env
       const ce = tf.mean(crossEntropy(zs, inp.batch.labels)) as tf.Scalar;
       const kd = tf.mean(softTargetKl(zs, inp.teacherLogits(), spec.temperature)) as tf.Scalar;
       const total = tf.add(tf.mul(ce, spec.alpha), tf.mul(kd, 1 - spec.alpha)) as tf.Scalar;
-      return { total, terms: { ce, kd, relabelled: tf.scalar(share) } };
+      const terms: Record<string, tf.Scalar> = { ce, kd };
+      for (const [k, v] of Object.entries(constants)) terms[k] = tf.scalar(v);
+      return { total, terms };
     },
     dispose: () => {},
   };
