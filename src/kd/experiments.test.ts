@@ -6,6 +6,7 @@ import { useNodeBackend } from '../cli/node-backend';
 import {
   constantTerms,
   EXPERIMENT_PRESETS,
+  lateTermMeans,
   mergeReports,
   methodConfig,
   parseExperimentFile,
@@ -163,6 +164,14 @@ describe('mergeReports', () => {
     expect(constantTerms([{ terms: { ce: 1 } }, { terms: { ce: 2 } }])).toBeNull();
     expect(constantTerms([{}, {}])).toBeNull();
     expect(constantTerms([])).toBeNull();
+    // The last quarter of 8 points is the last 2; a term is averaged over the points that have it.
+    const eight = [0, 1, 2, 3, 4, 5, 6, 7].map((i): { terms: Record<string, number> } => ({
+      terms: i === 7 ? { ce: 0.2 } : { ce: i / 10, dropped: 0.5 },
+    }));
+    expect(lateTermMeans(eight)).toEqual({ ce: (0.6 + 0.2) / 2, dropped: 0.5 });
+    expect(lateTermMeans(eight.slice(0, 3))).toEqual({ ce: 0.2, dropped: 0.5 }); // the last one
+    expect(lateTermMeans([{}, {}])).toBeNull();
+    expect(lateTermMeans([])).toBeNull();
     const f = reportFile([
       ['none', 1, 0.5],
       ['vanilla', 1, 0.7],
@@ -354,6 +363,10 @@ describe('runExperiment (wasm)', () => {
         expect(curve.at(-1)![1]).toBe(run.final);
       }
       expect(row.max).toBeGreaterThan(0.9); // a plumbing test: the toy runs are on a knife edge
+      // Vanilla KD's loss has terms (ce, kd), so its runs keep their late means.
+      for (const run of row.runs) {
+        if (row.method === 'vanilla') expect(Object.keys(run.lateTerms!)).toContain('kd');
+      }
     }
     const md = reportMarkdown(r, 'npm run experiment -- toy');
     expect(md).toContain('| method | dev accuracy (%) mean ± sd |');

@@ -381,6 +381,31 @@ export interface ExperimentRun {
    * when there were none, and in reports written before 2026-11-25.
    */
   constants?: Record<string, number>;
+  /**
+   * Each loss term's mean over the last quarter of the run's logged steps (at least one step),
+   * e.g. small-loss's droppedNoisy; absent for runs without terms and in reports written before
+   * 2026-11-25. JSON only: the markdown lists the constants.
+   */
+  lateTerms?: Record<string, number>;
+}
+
+/**
+ * The mean of each term over the last quarter of `points` (at least the last point), over the
+ * points that report it; null when none has terms.
+ */
+export function lateTermMeans(
+  points: readonly { terms?: Record<string, number> }[],
+): Record<string, number> | null {
+  const late = points.slice(points.length - Math.max(1, Math.floor(points.length / 4)));
+  const sum = new Map<string, { s: number; n: number }>();
+  for (const p of late) {
+    for (const [k, v] of Object.entries(p.terms ?? {})) {
+      const e = sum.get(k) ?? { s: 0, n: 0 };
+      sum.set(k, { s: e.s + v, n: e.n + 1 });
+    }
+  }
+  if (sum.size === 0) return null;
+  return Object.fromEntries([...sum].map(([k, { s, n }]) => [k, s / n]));
 }
 
 /**
@@ -667,6 +692,7 @@ export async function runExperiment(
         r.model.dispose();
         const best = r.best?.main ?? NaN;
         const constants = constantTerms(r.train);
+        const lateTerms = lateTermMeans(r.train);
         const runs = runsOf.get(method)!;
         runs.push({
           seed,
@@ -676,6 +702,7 @@ export async function runExperiment(
           wallSec: r.wallSec,
           curve: r.evals.map((e) => [e.step, e.main]),
           ...(constants ? { constants } : {}),
+          ...(lateTerms ? { lateTerms } : {}),
         });
         say(`${method}, seed ${seed}: best ${best.toFixed(4)} in ${r.wallSec.toFixed(0)} s`);
         report.rows = preset.methods
@@ -972,6 +999,7 @@ const runSchema = z.object({
   wallSec: z.number(),
   curve: z.array(z.tuple([z.number(), z.number()])).optional(),
   constants: z.record(z.string(), z.number()).optional(),
+  lateTerms: z.record(z.string(), z.number()).optional(),
 });
 const fileSchema = z.object({
   command: z.string(),

@@ -111,6 +111,10 @@ export { forgetRate } from '../../config/kd-schedules';
  * α·CE over the ⌈(1 − r)·B⌉ smallest-CE examples (the selection is a constant: no gradient flows
  * through it; ties at the threshold are all kept) + (1 − α)·T²·KL over all examples.
  * student, teacher: [B, C]; labels: [B]. Terms: ce, kd, kept (share of the batch in the CE).
+ * Given `noisy` ([B], 1 where the label differs from the one before injected noise; read only
+ * for these terms), also batchNoisy (share of the batch with a noisy label) and, on steps that
+ * drop any example, droppedNoisy (share of the dropped examples with a noisy label: how well the
+ * small loss finds the noise; dropping at random gives batchNoisy on average).
  */
 export function smallLossKd(
   student: tf.Tensor2D,
@@ -119,6 +123,7 @@ export function smallLossKd(
   rate: number,
   temperature: number,
   alpha: number,
+  noisy?: tf.Tensor1D,
 ): LossTerms {
   const B = student.shape[0];
   const ce = crossEntropy(student, labels); // [B]
@@ -132,24 +137,45 @@ export function smallLossKd(
   const ceKept = tf.div(tf.sum(tf.mul(ce, mask)), count) as tf.Scalar;
   const kd = tf.mean(softTargetKl(student, teacher, temperature)) as tf.Scalar;
   const total = tf.add(tf.mul(ceKept, alpha), tf.mul(kd, 1 - alpha)) as tf.Scalar;
-  return { total, terms: { ce: ceKept, kd, kept: tf.div(count, B) as tf.Scalar } };
+  const terms: Record<string, tf.Scalar> = { ce: ceKept, kd, kept: tf.div(count, B) as tf.Scalar };
+  if (noisy) {
+    terms['batchNoisy'] = tf.mean(noisy) as tf.Scalar;
+    if (keep < B) {
+      // Ties at the threshold could keep the whole batch: then 0, not 0/0.
+      const dropped = tf.sub(1, mask);
+      const n = tf.maximum(tf.sum(dropped), 1);
+      terms['droppedNoisy'] = tf.div(tf.sum(tf.mul(dropped, noisy)), n) as tf.Scalar;
+    }
+  }
+  return { total, terms };
 }
 
 export const smallLoss: MethodImpl<SmallLossSpec> = async (spec, env) => {
   requireClassification(env.task, 'Small-loss KD');
   requireTeacherLogits(env, 'Small-loss KD');
+  const clean = env.cleanLabels ?? null;
   return {
     stages: singleStage(env.totalSteps),
     extraVars: new Map(),
-    loss: (inp) =>
-      smallLossKd(
+    loss: (inp) => {
+      // Under noise injected here, which batch rows carry a noisy label (for the terms only).
+      let noisy: tf.Tensor1D | undefined;
+      if (clean) {
+        const { labels, B } = inp.arrays;
+        const flags = new Float32Array(B);
+        for (let i = 0; i < B; i++) flags[i] = labels[i] !== clean[inp.rows[i]!] ? 1 : 0;
+        noisy = tf.tensor1d(flags);
+      }
+      return smallLossKd(
         inp.student.logits,
         inp.teacherLogits(),
         inp.batch.labels,
         forgetRate(inp.info.step, env.totalSteps, spec),
         spec.temperature,
         spec.alpha,
-      ),
+        noisy,
+      );
+    },
     dispose: () => {},
   };
 };
