@@ -83,7 +83,7 @@ export const teacherRelabelKd: MethodImpl<TeacherRelabelSpec> = async (spec, env
   const audit = fixed.audit;
   const constants: Record<string, number> = { relabelled: fixed.changed / n };
   if (audit) {
-    constants['relabelRight'] = fixed.changed > 0 ? audit.restored / fixed.changed : 0;
+    if (fixed.changed > 0) constants['relabelRight'] = audit.restored / fixed.changed;
     constants['noiseBefore'] = audit.wrongBefore / n;
     constants['noiseAfter'] = audit.wrongAfter / n;
   }
