@@ -345,8 +345,8 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
    * about 3.7× (407,750 parameters against 1,503,362) and NKP-initialised from it, as the paper
    * compresses its teacher's own shape. Until 2026-11-24 it factored the `sst2` preset's 4×128
    * MLM teacher, which at 78.56% is weaker than BERT-Tiny trained alone (79.66%): no teacher to
-   * distil from. Measured 2026-11-25 (docs/RESULTS.md): the student alone 79.17% (three seeds),
-   * vanilla KD 80.01% (three), intermediate KD and the two-stage method 81.25% each (two).
+   * distil from. Measured 2026-11-25 (docs/RESULTS.md, means over three seeds): the student alone
+   * 79.17%, vanilla KD 80.01%, intermediate KD 81.27%, the two-stage method 81.50%.
    */
   'sst2-kron': {
     description:
