@@ -164,6 +164,7 @@ describe('mergeReports', () => {
     expect(constantTerms([{ terms: { ce: 1 } }, { terms: { ce: 2 } }])).toBeNull();
     expect(constantTerms([{}, {}])).toBeNull();
     expect(constantTerms([])).toBeNull();
+    expect(constantTerms(points.slice(0, 1))).toBeNull(); // one step cannot show a term is constant
     // The last quarter of 8 points is the last 2; a term is averaged over the points that have it.
     const eight = [0, 1, 2, 3, 4, 5, 6, 7].map((i): { terms: Record<string, number> } => ({
       terms: i === 7 ? { ce: 0.2 } : { ce: i / 10, dropped: 0.5 },

@@ -410,13 +410,14 @@ export function lateTermMeans(
 
 /**
  * The terms present at every logged step with the same value throughout (see
- * ExperimentRun.constants), or null when there are none.
+ * ExperimentRun.constants), or null when there are none. A run with fewer than two logged steps
+ * has no constants: one value says nothing about whether a term changes.
  */
 export function constantTerms(
   points: readonly { terms?: Record<string, number> }[],
 ): Record<string, number> | null {
   const first = points[0]?.terms;
-  if (!first) return null;
+  if (!first || points.length < 2) return null;
   const out: Record<string, number> = {};
   for (const [name, v] of Object.entries(first)) {
     if (points.every((p) => p.terms?.[name] === v)) out[name] = v;
