@@ -1,26 +1,17 @@
-// Every KD method trains a KroneckerBERT student NKP-initialised from its teacher, as the
-// `embedded-kron` and `sst2-kron` presets run it when `--methods` names the other methods: a few
-// toy steps each through the comparison runner (wasm), a dev curve for each, no tensor leak.
-// Combined-KD is the exception: its generator rewrites the student's word embeddings, which a
-// KroneckerBERT keeps factored, so it refuses that student with a message.
+// The KD methods beyond the four of the KroneckerBERT tables train a KroneckerBERT student
+// NKP-initialised from its teacher, as the `embedded-kron` and `sst2-kron` presets run it when
+// `--methods` names them: a few toy steps each through the comparison runner (wasm), a dev curve
+// for each, no tensor leak. Combined-KD is the exception: its generator rewrites the student's
+// word embeddings, which a KroneckerBERT keeps factored, so it refuses that student with a message.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../cli/node-backend';
-import type { KronFactors } from '../config/student';
 import { runExperiment, type ExperimentPreset } from './experiments';
-import { TOY_TEACHER, toyTask, toyTrain } from './testing';
+import { TOY_KRON_FACTORS, TOY_TEACHER, toyTask, toyTrain } from './testing';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
 });
-
-/** The 2×32 toy teacher factored about 3× (as in algorithms/kronecker.test.ts). */
-const FACTORS: KronFactors = {
-  embedding: { n: 2, sums: 1 },
-  attention: { m1: 8, n1: 8, sums: 1 },
-  ffnUp: { m1: 8, n1: 4, sums: 1 },
-  ffnDown: { m1: 4, n1: 8, sums: 1 },
-};
 
 /** The methods the KroneckerBERT tables have not run (RESULTS.md, last section), but Combined-KD. */
 const OTHERS = [
@@ -41,7 +32,7 @@ function kronPreset(methods: ExperimentPreset['methods'], teacherSteps: number):
     task: { source: 'embedded', seed: 1 },
     tokenizer: { vocab: 'build', vocabSize: 120, lowercase: true, maxLen: 16 },
     student: TOY_TEACHER,
-    studentSpec: { kind: 'kron-bert', factors: structuredClone(FACTORS), init: 'nkp' },
+    studentSpec: { kind: 'kron-bert', factors: structuredClone(TOY_KRON_FACTORS), init: 'nkp' },
     train: toyTrain(12),
     teacher: {
       source: 'train',

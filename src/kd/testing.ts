@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { defaultRunConfig } from '../config/defaults';
 import type { ModelArch, RunConfig, TrainConfig } from '../config/run-config';
+import type { KronFactors } from '../config/student';
 import { WordPieceTokenizer } from '../data/tokenizer';
 import type { TaskData, TaskSpec } from '../data/types';
 import type { Model, Params } from '../model';
@@ -51,6 +52,17 @@ export const TOY_TEACHER: ModelArch = {
   intermediate: 64,
   hiddenDropout: 0,
   attentionDropout: 0,
+};
+
+/**
+ * TOY_TEACHER factored about 3× for a KroneckerBERT student of its shape (attention A 8×8, FFN A
+ * 8×4 / 4×8, embedding n = 2).
+ */
+export const TOY_KRON_FACTORS: KronFactors = {
+  embedding: { n: 2, sums: 1 },
+  attention: { m1: 8, n1: 8, sums: 1 },
+  ffnUp: { m1: 8, n1: 4, sums: 1 },
+  ffnDown: { m1: 4, n1: 8, sums: 1 },
 };
 
 /** One layer, width 16: the toy student. */

@@ -6,7 +6,6 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/node-backend';
 import type { RunConfig } from '../../config/run-config';
-import type { KronFactors } from '../../config/student';
 import type { TaskData } from '../../data/types';
 import { bertModel, Params } from '../../model';
 import { runTraining, stageClock, trainTeacher } from '../../train/loop';
@@ -14,7 +13,14 @@ import { bertConfigOf } from '../bert';
 import { kdDefaults } from '../defaults';
 import { initMlmHeadArrays, MLM_HEAD_NAMES } from '../mlm';
 import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
-import { TOY_TEACHER, toyConfig, toyTask, toyTrain, trainToyTeacher } from '../testing';
+import {
+  TOY_KRON_FACTORS,
+  TOY_TEACHER,
+  toyConfig,
+  toyTask,
+  toyTrain,
+  trainToyTeacher,
+} from '../testing';
 import { kroneckerStages, kroneckerTermWeights } from './kronecker';
 
 beforeAll(async () => {
@@ -68,18 +74,10 @@ describe('stage plan and weights', () => {
   });
 });
 
-/** 2×32 toy teacher factored about 3× (attention A 8×8, FFN A 8×4 / 4×8, embedding n = 2). */
-const FACTORS: KronFactors = {
-  embedding: { n: 2, sums: 1 },
-  attention: { m1: 8, n1: 8, sums: 1 },
-  ffnUp: { m1: 8, n1: 4, sums: 1 },
-  ffnDown: { m1: 4, n1: 8, sums: 1 },
-};
-
 function kronConfig(steps: number): RunConfig {
   const c = toyConfig(steps, { method: kdDefaults('kronecker'), teacher: { source: 'provided' } });
   c.model = { ...TOY_TEACHER };
-  c.student = { kind: 'kron-bert', factors: structuredClone(FACTORS), init: 'nkp' };
+  c.student = { kind: 'kron-bert', factors: structuredClone(TOY_KRON_FACTORS), init: 'nkp' };
   c.train.evalEvery = 1000; // evaluations at the two stage ends only
   return c;
 }
