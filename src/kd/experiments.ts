@@ -109,8 +109,6 @@ const ALL: MethodPresetName[] = [
 /**
  * The KroneckerBERT presets' methods: the paper's ablation (no KD, vanilla, single-stage
  * intermediate, the two-stage method), then the other methods of part A on the same student.
- * Combined-KD is not among them: its generator rewrites the student's dense word-embedding table,
- * which a KroneckerBERT keeps factored, so the runner refuses that pairing.
  */
 const KRON_METHODS: MethodPresetName[] = [
   'none',
@@ -120,6 +118,7 @@ const KRON_METHODS: MethodPresetName[] = [
   'annealing',
   'continuation',
   'pro-kd',
+  'combined',
   'rw-kd',
   'universal',
   'glitter',
@@ -315,7 +314,11 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
       footprintEvery: 300,
     },
     methods: KRON_METHODS,
-    overrides: { glitter: GLITTER_SMALL, 'rw-kd': rwKd(800) },
+    overrides: {
+      combined: COMBINED_SMALL_GENERATOR,
+      glitter: GLITTER_SMALL,
+      'rw-kd': rwKd(800),
+    },
     seeds: [1, 2, 3],
   },
   /**
@@ -383,7 +386,7 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
     train: trainConfig({ steps: 1500, evalEvery: 250, lr: 1e-3, batchSize: 32 }),
     teacher: SST2_FULL_DATA_TEACHER,
     methods: KRON_METHODS,
-    overrides: { glitter: GLITTER_SMALL },
+    overrides: { combined: COMBINED_SMALL_GENERATOR, glitter: GLITTER_SMALL },
     seeds: [1, 2, 3],
   },
 };

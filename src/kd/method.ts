@@ -94,7 +94,10 @@ export interface MethodEnv {
   /** Cached teacher logits of the training split, [n·C], or null without a teacher. */
   teacherLogits: Float32Array | null;
   student: Model;
-  /** The student's BERT config when it is a BERT (methods that rebuild its inputs need it). */
+  /**
+   * The student's BERT config when it is a BERT or a KroneckerBERT (the BERT it factors), else
+   * null (methods that rebuild its inputs need it).
+   */
   studentConfig: BertConfig | null;
   train: EncodedSplit;
   /** Rows held out of the training split for a meta objective (see registry.heldOutSize). */

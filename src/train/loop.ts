@@ -445,7 +445,8 @@ export async function runTraining(
         teacher,
         teacherLogits,
         student: model,
-        studentConfig: model.kind === 'bert' ? modelConfig : null,
+        // A KroneckerBERT is BERT's forward over factored weights, of the config it was built from.
+        studentConfig: model.kind === 'bert' || model.kind === 'kron-bert' ? modelConfig : null,
         train,
         meta,
         // encodeSplit keeps one row per example in order, so they align unless rows were held out.

@@ -6,7 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../cli/node-backend';
 import { encodeSplit, lengthBuckets, makeBatch } from '../../data/batcher';
 import { buildVocab, WordPieceTokenizer } from '../../data/tokenizer';
-import { bertConfig, bertForward, bertModel, initBertParams } from '../../model';
+import {
+  bertConfig,
+  bertForward,
+  bertModel,
+  initBertParams,
+  initKronBert,
+  KRON_EMBEDDING,
+  kronSum,
+  type ParamSource,
+} from '../../model';
 import { runTraining } from '../../train/loop';
 import { prepareData } from '../../train/prepare';
 import { disposeBatch, toTensors } from '../../train/step';
@@ -16,7 +25,14 @@ import { kdDefaults } from '../defaults';
 import { maskTokens } from '../mlm';
 import type { CombinedSpec } from '../spec';
 import { disposeTeacher, teacherBundle, type TeacherBundle } from '../teacher';
-import { TOY_STUDENT, toyConfig, toyTask, trainToyTeacher } from '../testing';
+import {
+  TOY_KRON_FACTORS,
+  TOY_STUDENT,
+  TOY_TEACHER,
+  toyConfig,
+  toyTask,
+  trainToyTeacher,
+} from '../testing';
 import {
   gumbelNoise,
   gumbelSoftmaxST,
@@ -132,6 +148,55 @@ describe('perturbed inputs', () => {
       expect(same).toBe(8 * b.T - m.positions.length);
     });
   });
+
+  it('on a KroneckerBERT equal those of its dense twin (E = Σ A_r ⊗ B_r), gradient to g too', () => {
+    // Two sums in the embedding, so the [r, V, k] reshapes are exercised; soft rows of g, so the
+    // appended rows g·A_r are combinations, not copies.
+    const kron = initKronBert(
+      { bert: c, factors: { ...TOY_KRON_FACTORS, embedding: { n: 2, sums: 2 } } },
+      3,
+    );
+    const m = maskTokens(b, tok.specialIds, 0.3, makeRng(5), 'mask', c.vocabSize);
+    const word = `${KRON_EMBEDDING}.weight`;
+    const isFactor = (n: string) => n.startsWith(`${KRON_EMBEDDING}.kron_`);
+    tf.tidy(() => {
+      const p = kron.params;
+      const E = kronSum(
+        p.get(`${KRON_EMBEDDING}.kron_a`) as tf.Tensor3D,
+        p.get(`${KRON_EMBEDDING}.kron_b`) as tf.Tensor3D,
+      );
+      // The same model with its word embedding materialised (the rest stays factored).
+      const dense: ParamSource = {
+        get: (n) => (n === word ? E : p.get(n)),
+        has: (n) => n === word || (!isFactor(n) && p.has(n)),
+      };
+      const g0 = tf.softmax(tf.randomNormal([m.positions.length, c.vocabSize], 0, 2, 'float32', 4));
+      const inputs = perturbedInputs(b, m, c.vocabSize);
+      const opts = { training: false, dropoutSeed: 1, embeddingGrad: 'onehot' as const };
+      // A random projection of the last layer's states (the fresh classifier's logits are tiny).
+      const w = tf.randomNormal([8 * b.T, c.hiddenSize], 0, 1, 'float32', 5);
+      const run = (src: ParamSource) => {
+        const f = (g: tf.Tensor) => {
+          const h = perturbedForward(src, c, inputs, g as tf.Tensor2D, opts).hidden.at(-1)!;
+          return tf.sum(tf.mul(tf.reshape(h, w.shape), w));
+        };
+        return { value: f(g0).dataSync()[0]!, grad: tf.grad(f)(g0).dataSync() };
+      };
+      const k = run(p);
+      const d = run(dense);
+      expect(k.value).toBeCloseTo(d.value, 4);
+      expect(Math.abs(k.value)).toBeGreaterThan(1e-3);
+      let maxDiff = 0;
+      let maxAbs = 0;
+      for (let i = 0; i < d.grad.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(k.grad[i]! - d.grad[i]!));
+        maxAbs = Math.max(maxAbs, Math.abs(d.grad[i]!));
+      }
+      expect(maxAbs).toBeGreaterThan(1e-4);
+      expect(maxDiff).toBeLessThan(1e-5 + 1e-4 * maxAbs);
+    });
+    kron.dispose();
+  });
 });
 
 describe('Combined-KD in the training loop (wasm)', () => {
@@ -178,6 +243,31 @@ describe('Combined-KD in the training loop (wasm)', () => {
     expect(r.train.filter((p) => p.stage === 'labels').length).toBe(20);
     expect(teacher.model.params.vars.get(name)!.dataSync()).toEqual(before);
     expect(r.best!.main).toBeGreaterThan(0.8);
+    r.model.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('trains a KroneckerBERT student NKP-started from the teacher: both step kinds, no leak', async () => {
+    const name = [...teacher.model.params.vars.keys()][3]!;
+    const before = teacher.model.params.vars.get(name)!.dataSync().slice();
+    const tensors = tf.memory().numTensors;
+    const c = toyConfig(20, { method: small({}), teacher: { source: 'provided' } });
+    c.model = { ...TOY_TEACHER };
+    c.student = { kind: 'kron-bert', factors: structuredClone(TOY_KRON_FACTORS), init: 'nkp' };
+    const r = await runTraining(c, data, { backend: 'wasm', teacher });
+    expect(r.model.kind).toBe('kron-bert');
+    expect(r.model.params.has(`${KRON_EMBEDDING}.kron_a`)).toBe(true);
+    // Phase 1 = 16 steps (generator at 1 and 11), phase 2 = 4 CE steps.
+    const gen = r.train.filter((p) => p.stage === 'generator');
+    expect(gen.map((p) => p.step)).toEqual([1, 11]);
+    expect(gen.every((p) => p.loss < 0)).toBe(true); // −MSE on rewritten text: they disagree
+    const anneal = r.train.filter((p) => p.stage === 'anneal');
+    expect(anneal.length).toBe(14);
+    for (const p of anneal) {
+      expect(Object.keys(p.terms!)).toEqual(['aug', 'clean', 'phi']);
+      expect(Number.isFinite(p.terms!['aug'])).toBe(true);
+    }
+    expect(teacher.model.params.vars.get(name)!.dataSync()).toEqual(before);
     r.model.dispose();
     expect(tf.memory().numTensors).toBe(tensors);
   });

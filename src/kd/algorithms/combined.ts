@@ -13,6 +13,7 @@ import {
   bertConfig,
   bertForward,
   isNoDecay,
+  KRON_EMBEDDING,
   matMul,
   oneHotFloat,
   type BertConfig,
@@ -54,6 +55,7 @@ import {
 } from './common';
 
 const WORD = 'bert.embeddings.word_embeddings.weight';
+const KRON_A = `${KRON_EMBEDDING}.kron_a`;
 
 // The generator/student cycle is pure (shared with the UI's preview).
 export { isGeneratorStep } from '../../config/kd-schedules';
@@ -117,6 +119,9 @@ export function perturbedInputs(b: BatchArrays, m: Masked, vocabSize: number): T
  * g_j·E (E this model's word embeddings), as the code builds inputs_embeds. Done by appending the
  * M rows g·E to the embedding table (ids from `perturbedInputs`), so the gradient reaches g (and
  * the generator) through the lookup.
+ * A KroneckerBERT's table E = Σ_r A_r ⊗ B_r (A_r [V, H/n], B_r [1, n]) is linear in A, so
+ * g·E = Σ_r (g·A_r) ⊗ B_r: the rows g·A_r are appended to each A_r instead, and E is never
+ * materialised (the paper of Combined-KD distils dense students only; this extension is ours).
  * g: [M, V] → the model's outputs on x̃.
  */
 export function perturbedForward(
@@ -126,10 +131,28 @@ export function perturbedForward(
   g: tf.Tensor2D,
   opts: { training: boolean; dropoutSeed: number; embeddingGrad: EmbeddingGrad },
 ): EncoderOutputs {
-  const E = p.get(WORD) as tf.Tensor2D; // [V, H]
-  const table = tf.concat([E, matMul(g, E)], 0) as tf.Tensor2D; // [V + M, H]
-  const src: ParamSource = { get: (n) => (n === WORD ? table : p.get(n)), has: (n) => p.has(n) };
-  return bertForward(src, { ...c, vocabSize: c.vocabSize + g.shape[0] }, inputs, opts);
+  const M = g.shape[0];
+  let name: string;
+  let extended: tf.Tensor;
+  if (p.has(WORD)) {
+    const E = p.get(WORD) as tf.Tensor2D; // [V, H]
+    name = WORD;
+    extended = tf.concat([E, matMul(g, E)], 0); // [V + M, H]
+  } else if (p.has(KRON_A)) {
+    const a = p.get(KRON_A) as tf.Tensor3D; // [r, V, k]
+    const [r, V, k] = a.shape;
+    const flat = tf.reshape<tf.Rank.R2>(tf.transpose(a, [1, 0, 2]), [V, r * k]); // [V, r·k]
+    const ga = tf.transpose(tf.reshape(matMul(g, flat), [M, r, k]), [1, 0, 2]); // [r, M, k]
+    name = KRON_A;
+    extended = tf.concat([a, ga], 1); // [r, V + M, k]
+  } else {
+    throw new Error('Combined-KD: the model has no word embedding to rewrite');
+  }
+  const src: ParamSource = {
+    get: (n) => (n === name ? extended : p.get(n)),
+    has: (n) => p.has(n),
+  };
+  return bertForward(src, { ...c, vocabSize: c.vocabSize + M }, inputs, opts);
 }
 
 /**
@@ -160,8 +183,11 @@ export const combined: MethodImpl<CombinedSpec> = async (spec, env) => {
   const sc = env.studentConfig;
   const teacher = env.teacher!.model;
   const tc = bertConfigOf(teacher);
-  if (!sc || !tc)
-    throw new Error('Combined-KD rewrites BERT inputs: teacher and student must be BERT encoders');
+  if (!sc || !tc) {
+    throw new Error(
+      'Combined-KD rewrites BERT inputs: the teacher must be a BERT and the student a BERT or a KroneckerBERT',
+    );
+  }
   annealingFactor(0, spec.phase1Units, spec.tauMax); // fail early on n1 < τ_max
   const stages = annealingStages(env.totalSteps, spec.phase1Units, spec.phase2Units);
   const { generatorSteps: G, studentSteps: S } = spec;
