@@ -292,7 +292,8 @@ export const EXPERIMENT_PRESETS: Record<string, ExperimentPreset> = {
    * no dropout, lr 1e-3, 1,200 steps) and its Kronecker twin, 3.2× smaller (the kron-mini-4x recipe
    * at width 128: embedding n = 4, MHA A 64×64, FFN A 4×2 / 2×4), NKP-initialised from the
    * teacher for every method ('none' = NKP init, then the labels alone: the paper's "no KD"
-   * ablation); the two-stage method against vanilla and single-stage intermediate KD.
+   * ablation); the two-stage method against vanilla and single-stage intermediate KD, then the
+   * other methods (KRON_METHODS).
    * The teacher trains with seed 1, the default run's (97.3% dev in test/integration/embedded):
    * this recipe's spread over seeds is wide (94.8% and 89.2% for seeds 2 and 3), and with seed 100
    * it reached only 73.5% (2026-11-24), too weak a teacher to compare KD methods with.
