@@ -110,21 +110,7 @@ const ALL: MethodPresetName[] = [
  * The KroneckerBERT presets' methods: the paper's ablation (no KD, vanilla, single-stage
  * intermediate, the two-stage method), then the other methods of part A on the same student.
  */
-const KRON_METHODS: MethodPresetName[] = [
-  'none',
-  'vanilla',
-  'intermediate',
-  'kronecker',
-  'annealing',
-  'continuation',
-  'pro-kd',
-  'combined',
-  'rw-kd',
-  'universal',
-  'glitter',
-  'swa',
-  'vanilla+swa',
-];
+const KRON_METHODS: MethodPresetName[] = [...ALL.slice(0, 3), 'kronecker', ...ALL.slice(3)];
 
 /**
  * KroneckerBERT factors at width 128: the kron-mini-4x recipe scaled to 128. With the rest of the
